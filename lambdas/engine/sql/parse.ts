@@ -1,0 +1,91 @@
+import { loadModule, parseSync } from 'libpg-query';
+import { InputError } from '../../errors.ts';
+import { forEachCodeSpan, lineAndColumn, skipBlankAndComments } from './lexical.ts';
+
+/** A parse-tree node as libpg_query prints it: `{ IndexStmt: { … } }`. */
+export type AstNode = Record<string, any>;
+
+export interface ParsedStatement {
+  /** 0-based position in its file. */
+  readonly index: number;
+  /** Node type, e.g. `IndexStmt`, `AlterTableStmt`. */
+  readonly kind: string;
+  /** The node's fields (the value under `kind`). */
+  readonly node: Record<string, any>;
+  /** Source text from the first token to the end of the statement, without the `;`. */
+  readonly text: string;
+  /** Text to send to the server: `:lo`/`:hi` replaced by `$1`/`$2`. */
+  readonly executable: string;
+  /** Uses the `:lo`/`:hi` keyset placeholders of a batch directive. */
+  readonly batched: boolean;
+  /** 1-based position of the first token. */
+  readonly line: number;
+  readonly column: number;
+}
+
+let loaded: Promise<void> | undefined;
+
+/** Loads the WASM parser once per process; every caller awaits the same promise. */
+export function loadParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+const PLACEHOLDER = /(?<![:\w]):(lo|hi)\b/g;
+
+/** Replaces `:lo`/`:hi` outside literals and comments with `$1`/`$2`, keeping every offset. */
+export function bindPlaceholders(sql: string): { text: string; found: boolean } {
+  let found = false;
+  let out = '';
+  let last = 0;
+  forEachCodeSpan(sql, (start, end) => {
+    const span = sql.slice(start, end);
+    if (!PLACEHOLDER.test(span)) return;
+    PLACEHOLDER.lastIndex = 0;
+    found = true;
+    out += sql.slice(last, start) + span.replace(PLACEHOLDER, (_m, which: string) => (which === 'lo' ? '$1 ' : '$2 '));
+    last = end;
+  });
+  return { text: found ? out + sql.slice(last) : sql, found };
+}
+
+/**
+ * Splits a SQL file into statements with the real PostgreSQL parser. Requires {@link loadParser}
+ * to have resolved. A syntax error becomes an {@link InputError} naming file, line and column.
+ */
+export function parseStatements(sql: string, file: string): ParsedStatement[] {
+  const { text: bound } = bindPlaceholders(sql);
+  let tree: { stmts?: Array<{ stmt: AstNode; stmt_location?: number; stmt_len?: number }> };
+  try {
+    tree = parseSync(bound);
+  } catch (error) {
+    const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
+    // libpg-query reports the error position as a 0-based character index (unlike stmt_location, a byte offset).
+    const at = details?.cursorPosition;
+    const where = at === undefined ? {} : lineAndColumn(sql, at);
+    throw new InputError([
+      { file, ...where, message: `SQL syntax error: ${(error as Error).message}. Fix the statement; nothing was applied.` },
+    ], { cause: error });
+  }
+  const bytes = Buffer.from(sql, 'utf8');
+  const boundBytes = Buffer.from(bound, 'utf8');
+  return (tree.stmts ?? []).map((s, index) => {
+    const startByte = s.stmt_location ?? 0;
+    const endByte = s.stmt_len === undefined || s.stmt_len === 0 ? bytes.length : startByte + s.stmt_len;
+    const raw = bytes.subarray(startByte, endByte).toString('utf8');
+    const lead = skipBlankAndComments(raw);
+    const text = raw.slice(lead).trimEnd();
+    const startChar = bytes.subarray(0, startByte).toString('utf8').length + lead;
+    const executable = boundBytes.subarray(startByte, endByte).toString('utf8').slice(lead).trimEnd();
+    const kind = Object.keys(s.stmt)[0]!;
+    return {
+      index,
+      kind,
+      node: s.stmt[kind] as Record<string, any>,
+      text,
+      executable,
+      batched: executable !== text,
+      ...lineAndColumn(sql, startChar),
+    };
+  });
+}

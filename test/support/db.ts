@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
+
+/** URL of the same server with another database name. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export interface TestDatabase {
+  /** URL of this file's own, freshly created database. */
+  url: string;
+  name: string;
+  /** A connected client; closed after the file. */
+  client: pg.Client;
+  /** Runs SQL on the shared client. */
+  sql(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  /** A fresh connection, closed after the file. */
+  connect(): Promise<pg.Client>;
+  /** Drops and recreates this file's database. */
+  reset(): Promise<void>;
+}
+
+/**
+ * Gives the calling test file a database of its own on the shared server,
+ * created before the first test and dropped after the last.
+ */
+export function useTestDatabase(): TestDatabase {
+  const adminUrl = inject('databaseUrl');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const url = withDatabase(adminUrl, name);
+  const opened: pg.Client[] = [];
+  const db: TestDatabase = {
+    url,
+    name,
+    client: undefined as unknown as pg.Client,
+    sql: (text, values) => db.client.query(text, values),
+    async connect() {
+      const c = new pg.Client({ connectionString: url });
+      c.on('error', () => {});
+      await c.connect();
+      opened.push(c);
+      return c;
+    },
+    async reset() {
+      await closeAll();
+      await admin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.query(`CREATE DATABASE ${name}`);
+      });
+      db.client = await db.connect();
+    },
+  };
+  async function admin(fn: (c: pg.Client) => Promise<void>): Promise<void> {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await fn(c);
+    } finally {
+      await c.end();
+    }
+  }
+  async function closeAll(): Promise<void> {
+    await Promise.all(opened.splice(0).map((c) => c.end().catch(() => {})));
+  }
+  beforeAll(async () => {
+    await admin((c) => c.query(`CREATE DATABASE ${name}`).then(() => {}));
+    db.client = await db.connect();
+  });
+  afterAll(async () => {
+    await closeAll();
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => {}));
+  });
+  return db;
+}
