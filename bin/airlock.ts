@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { commands } from './commands/index.ts';
+import { runCli } from './commands/cli-support.ts';
+
+const program = new Command('airlock')
+  .description('Database migrations on RDS and Aurora PostgreSQL as an automated, auditable runbook')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+for (const register of commands) register(program);
+
+process.exitCode = await runCli(program, process.argv);
