@@ -78,6 +78,26 @@ describe('batched data changes', () => {
     expect(rows[0].n).toBe(10005);
   });
 
+  it('runs each batch under its lock timeout with synchronous_commit off, and the statements after it with the session defaults', async () => {
+    await db.sql(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = on', current_database()); END $$;
+                  CREATE TABLE seen (what text NOT NULL, sync text NOT NULL, lock_timeout text NOT NULL)`);
+    const dir = await migrationDir({
+      '1_copy.sql': `-- airlock:batch table=src key=id size=5000\n-- airlock:lock-timeout 2s\nINSERT INTO seen SELECT DISTINCT 'batch', current_setting('synchronous_commit'), current_setting('lock_timeout') FROM src WHERE id > :lo AND id <= :hi;`,
+      '2_after.sql': `INSERT INTO seen VALUES ('after', current_setting('synchronous_commit'), current_setting('lock_timeout'));`,
+    });
+
+    const { done } = await applyDir(db.url, dir);
+
+    expect(done).toBe(true);
+    const { rows } = await db.sql('SELECT what, sync, lock_timeout FROM seen ORDER BY what');
+    expect(rows).toEqual([
+      { what: 'after', sync: 'on', lock_timeout: '500ms' },
+      { what: 'batch', sync: 'off', lock_timeout: '2s' },
+      { what: 'batch', sync: 'off', lock_timeout: '2s' },
+      { what: 'batch', sync: 'off', lock_timeout: '2s' },
+    ]);
+  });
+
   it('works on text keys and on an empty table', async () => {
     await db.sql(`CREATE TABLE names (k text PRIMARY KEY); INSERT INTO names SELECT md5(g::text) FROM generate_series(1, 2500) g;
                   CREATE TABLE names_copy (k text PRIMARY KEY); CREATE TABLE empty (id int PRIMARY KEY);`);
