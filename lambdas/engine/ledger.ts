@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import type pg from 'pg';
 import { compareVersions } from './migrations/load.ts';
 
@@ -148,17 +149,35 @@ export async function readProgress(client: pg.Client, version: string, direction
   );
 }
 
-export async function writeProgress(
-  client: pg.Client,
-  p: { version: string; direction: Direction; statementIndex: number; checksum: string; runId: string; done: boolean; cursor?: string | null; rowsDone?: number },
-): Promise<void> {
-  await client.query(
-    `INSERT INTO ${LEDGER_SCHEMA}.progress (version, direction, statement_index, checksum, run_id, done, cursor, rows_done)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+export interface ProgressUpdate {
+  version: string;
+  direction: Direction;
+  statementIndex: number;
+  checksum: string;
+  runId: string;
+  done: boolean;
+  cursor?: string | null;
+  rowsDone?: number;
+}
+
+const progressUpsert = (values: readonly string[]): string =>
+  `INSERT INTO ${LEDGER_SCHEMA}.progress (version, direction, statement_index, checksum, run_id, done, cursor, rows_done)
+     VALUES (${values.join(', ')})
      ON CONFLICT (version, direction, statement_index)
-     DO UPDATE SET done = EXCLUDED.done, cursor = EXCLUDED.cursor, rows_done = EXCLUDED.rows_done, run_id = EXCLUDED.run_id, updated_at = now()`,
-    [p.version, p.direction, p.statementIndex, p.checksum, p.runId, p.done, p.cursor ?? null, p.rowsDone ?? 0],
-  );
+     DO UPDATE SET done = EXCLUDED.done, cursor = EXCLUDED.cursor, rows_done = EXCLUDED.rows_done, run_id = EXCLUDED.run_id, updated_at = now()`;
+
+const progressValues = (p: ProgressUpdate) => [p.version, p.direction, p.statementIndex, p.checksum, p.runId, p.done, p.cursor ?? null, p.rowsDone ?? 0] as const;
+
+export async function writeProgress(client: pg.Client, p: ProgressUpdate): Promise<void> {
+  await client.query(progressUpsert(['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8']), [...progressValues(p)]);
+}
+
+/**
+ * The same write as SQL text with its values inlined, for sending with other statements in one
+ * round trip (the simple protocol takes no parameters).
+ */
+export function progressSql(p: ProgressUpdate): string {
+  return progressUpsert(progressValues(p).map((v) => (v === null ? 'NULL' : typeof v === 'string' ? escapeLiteral(v) : String(v))));
 }
 
 export async function clearProgress(client: pg.Client, version: string, direction: Direction): Promise<void> {

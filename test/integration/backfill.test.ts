@@ -58,7 +58,7 @@ describe('batched data changes', () => {
       for (let i = 0; i < 200; i++) {
         const n = Number((await killer.query('SELECT count(*) AS n FROM dst')).rows[0].n);
         if (n >= 3000) {
-          await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airlock' AND pid <> pg_backend_pid()`);
+          await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airlock' AND datname = current_database() AND pid <> pg_backend_pid()`);
           return n;
         }
         await new Promise((r) => setTimeout(r, 10));
@@ -108,6 +108,18 @@ describe('batched data changes', () => {
     const { events } = await applyDir(db.url, dir);
     expect((await db.sql('SELECT count(*)::int AS n FROM names_copy')).rows[0].n).toBe(2500);
     expect(events).toContainEqual(expect.objectContaining({ type: 'batch-done', version: '2', rowsDone: 0 }));
+  });
+
+  it('walks text keys that need quoting, with each one a committed cursor', async () => {
+    await db.sql(`CREATE TABLE odd (k text PRIMARY KEY); INSERT INTO odd VALUES ('a''b'), (E'c\\\\d'), ('e"f'), ('g;COMMIT');
+                  CREATE TABLE odd_copy (k text PRIMARY KEY);`);
+    const dir = await migrationDir({ '1_copy.sql': `-- airlock:batch table=odd key=k size=1\nINSERT INTO odd_copy SELECT k FROM odd WHERE k > :lo AND k <= :hi;` });
+
+    const { events } = await applyDir(db.url, dir);
+
+    const { rows } = await db.sql('SELECT k FROM odd_copy ORDER BY k');
+    expect(rows.map((r) => r.k)).toEqual(["a'b", 'c\\d', 'e"f', 'g;COMMIT']);
+    expect(batches(events).map((e) => e.rowsDone)).toEqual([1, 2, 3, 4]);
   });
 
   it('names the file and line when the batch key does not exist', async () => {
