@@ -125,7 +125,7 @@ describe('airlock migrate / status / down', () => {
 
     const rerun = await airlock(['migrate', '--database-url', db.url, '--dir', dir, '--lock-wait', '20s']);
 
-    expect(rerun.code).toBe(0);
+    expect({ code: rerun.code, stderr: rerun.stderr }).toMatchObject({ code: 0 });
     expect((await db.sql('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM dst')).rows[0]).toEqual({ n: 4000, d: 4000 });
   });
 
