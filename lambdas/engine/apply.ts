@@ -64,24 +64,8 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     const pending = pendingMigrations(options.set, applied, options);
     checkServerSupports(server, pending);
     const overridden = options.gate ? await options.gate(pending, work) : [];
-    await record({ server: server.text,  to: options.to ?? null, allowOutOfOrder: options.allowOutOfOrder ?? false, allowUnsafe: overridden, pending: pending.map((m) => m.version) });
-    const done: MigrationSummary[] = [];
-    for (const m of pending) {
-      if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
-        return { done: false, migrations: done, cursor: { version: m.version, direction: 'up', statementIndex: 0 } };
-      }
-      const started = Date.now();
-      settings.emit({ type: 'migration-start', direction: 'up', version: m.version, name: m.name, file: m.up.file, mode: m.up.autocommit ? 'autocommit' : 'transaction' });
-      const outcome = await runScript(work, { version: m.version, name: m.name, direction: 'up', script: m.up }, settings, (client) =>
-        recordApplied(client, { version: m.version, name: m.name, checksum: m.up.checksum, durationMs: Date.now() - started, runId: settings.runId }),
-      );
-      if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
-      const durationMs = Date.now() - started;
-      settings.emit({ type: 'migration-done', direction: 'up', version: m.version, name: m.name, durationMs });
-      settings.logger.info('migration applied', { version: m.version, name: m.name, durationMs });
-      done.push({ version: m.version, name: m.name, durationMs });
-    }
-    return { done: true, migrations: done };
+    await record({ server: server.text, to: options.to ?? null, allowOutOfOrder: options.allowOutOfOrder ?? false, allowUnsafe: overridden, pending: pending.map((m) => m.version) });
+    return runEach(work, settings, 'up', pending);
   });
 }
 
@@ -97,33 +81,16 @@ export async function down(options: DownOptions): Promise<RunResult> {
     const byVersion = new Map(options.set.migrations.map((m) => [m.version, m]));
     const toReverse = applied.filter((a) => compareVersions(a.version, target) > 0).reverse();
     const missing = toReverse.filter((a) => !byVersion.get(a.version)?.down);
+    const reversing = toReverse.map((a) => byVersion.get(a.version)!);
     if (missing.length > 0) {
       throw new MissingDownScriptError(
         `cannot go down to ${target}: ${missing.map((a) => `${a.version} (${a.name})`).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no down script; ` +
           `add <version>_<name>.down.sql for ${missing.length === 1 ? 'it' : 'each'}, or restore from a snapshot. Nothing was changed.`,
       );
     }
-    checkServerSupports(server, toReverse.map((a) => byVersion.get(a.version)!), 'down');
+    checkServerSupports(server, reversing, 'down');
     await record({ server: server.text, to: target, reverse: toReverse.map((a) => a.version) });
-    const done: MigrationSummary[] = [];
-    for (const a of toReverse) {
-      const m = byVersion.get(a.version)!;
-      if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
-        return { done: false, migrations: done, cursor: { version: m.version, direction: 'down', statementIndex: 0 } };
-      }
-      const script = m.down!;
-      const started = Date.now();
-      settings.emit({ type: 'migration-start', direction: 'down', version: m.version, name: m.name, file: script.file, mode: script.autocommit ? 'autocommit' : 'transaction' });
-      const outcome = await runScript(work, { version: m.version, name: m.name, direction: 'down', script }, settings, (client) =>
-        removeApplied(client, { version: m.version, name: m.name, checksum: script.checksum, durationMs: Date.now() - started, runId: settings.runId }),
-      );
-      if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
-      const durationMs = Date.now() - started;
-      settings.emit({ type: 'migration-done', direction: 'down', version: m.version, name: m.name, durationMs });
-      settings.logger.info('migration reversed', { version: m.version, name: m.name, durationMs });
-      done.push({ version: m.version, name: m.name, durationMs });
-    }
-    return { done: true, migrations: done };
+    return runEach(work, settings, 'down', reversing);
   });
 }
 
@@ -265,6 +232,33 @@ function pendingMigrations(set: MigrationSet, applied: readonly AppliedMigration
     );
   }
   return pending;
+}
+
+/**
+ * Runs each migration's up (or down) script in order, recording it in the ledger with its script,
+ * until all are done or the time budget stops the run between two migrations.
+ */
+async function runEach(work: pg.Client, settings: ExecutionSettings, direction: 'up' | 'down', migrations: readonly Migration[]): Promise<Omit<RunResult, 'runId'>> {
+  const done: MigrationSummary[] = [];
+  for (const m of migrations) {
+    if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
+      return { done: false, migrations: done, cursor: { version: m.version, direction, statementIndex: 0 } };
+    }
+    const script = direction === 'up' ? m.up : m.down!;
+    const started = Date.now();
+    settings.emit({ type: 'migration-start', direction, version: m.version, name: m.name, file: script.file, mode: script.autocommit ? 'autocommit' : 'transaction' });
+    const entry = (client: pg.Client) => {
+      const row = { version: m.version, name: m.name, checksum: script.checksum, durationMs: Date.now() - started, runId: settings.runId };
+      return direction === 'up' ? recordApplied(client, row) : removeApplied(client, row);
+    };
+    const outcome = await runScript(work, { version: m.version, name: m.name, direction, script }, settings, entry);
+    if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
+    const durationMs = Date.now() - started;
+    settings.emit({ type: 'migration-done', direction, version: m.version, name: m.name, durationMs });
+    settings.logger.info(direction === 'up' ? 'migration applied' : 'migration reversed', { version: m.version, name: m.name, durationMs });
+    done.push({ version: m.version, name: m.name, durationMs });
+  }
+  return { done: true, migrations: done };
 }
 
 interface RunContext {
