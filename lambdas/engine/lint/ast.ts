@@ -1,0 +1,50 @@
+import { relationName } from '../sql/effects.ts';
+import type { ParsedStatement } from '../sql/parse.ts';
+
+/** Small readers over libpg_query parse trees that several rules share. */
+
+export interface AlterCommand {
+  readonly subtype: string;
+  readonly name?: string;
+  readonly def?: any;
+}
+
+/** The commands of an `ALTER TABLE` on a table (not an index, view or sequence), with the table's name. */
+export function alterTableCommands(stmt: Pick<ParsedStatement, 'kind' | 'node'>): { table: string; commands: AlterCommand[] } | undefined {
+  if (stmt.kind !== 'AlterTableStmt') return undefined;
+  const n = stmt.node;
+  if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return undefined;
+  return { table: relationName(n.relation), commands: (n.cmds ?? []).map((c: any) => c.AlterTableCmd).filter(Boolean) };
+}
+
+export function columnConstraints(def: any): any[] {
+  return (def?.constraints ?? []).map((c: any) => c.Constraint).filter(Boolean);
+}
+
+/** The column definitions a statement adds: CREATE TABLE columns and ALTER TABLE … ADD COLUMN. */
+export function addedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): Array<{ table: string; def: any; created: boolean }> {
+  if (stmt.kind === 'CreateStmt') {
+    const table = relationName(stmt.node.relation);
+    return (stmt.node.tableElts ?? []).filter((e: any) => e.ColumnDef).map((e: any) => ({ table, def: e.ColumnDef, created: true }));
+  }
+  const alter = alterTableCommands(stmt);
+  if (!alter) return [];
+  return alter.commands.filter((c) => c.subtype === 'AT_AddColumn' && c.def?.ColumnDef).map((c) => ({ table: alter.table, def: c.def.ColumnDef, created: false }));
+}
+
+/** Names as written in a list of String nodes, dot-joined. */
+export function dottedName(list: any[] | undefined): string {
+  return (list ?? []).map((n: any) => n.String?.sval).filter(Boolean).join('.');
+}
+
+/** Names of the objects of a DROP statement (`schema.name` when qualified). */
+export function droppedObjects(node: any): string[] {
+  return (node.objects ?? []).map((o: any) => (o.List ? dottedName(o.List.items) : (o.String?.sval ?? '?')));
+}
+
+/** The column of a bare `col IS NULL` (`IS_NULL`) or `col IS NOT NULL` (`IS_NOT_NULL`) expression. */
+export function nullTestColumn(expr: any, kind: 'IS_NULL' | 'IS_NOT_NULL'): string | undefined {
+  const test = expr?.NullTest;
+  const fields: any[] = test?.arg?.ColumnRef?.fields ?? [];
+  return test?.nulltesttype === kind && fields.length === 1 ? fields[0]?.String?.sval : undefined;
+}

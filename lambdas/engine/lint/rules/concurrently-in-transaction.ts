@@ -1,0 +1,18 @@
+import { refusesTransaction } from '../../sql/transaction-rules.ts';
+import type { Rule } from '../types.ts';
+
+export const concurrentlyInTransaction: Rule = {
+  id: 'concurrently-in-transaction',
+  severity: 'error',
+  summary: 'A statement that cannot run in a transaction (CONCURRENTLY, VACUUM…) inside a BEGIN … COMMIT block',
+  check({ stmt, transaction }) {
+    const why = refusesTransaction(stmt);
+    if (!why || !transaction.explicitBlock) return [];
+    return [
+      {
+        message: `${why} cannot run inside the BEGIN … COMMIT block written into this file: PostgreSQL refuses it with 25001 (cannot run inside a transaction block), and the migration fails.`,
+        help: `Remove the BEGIN/COMMIT. Airlock sees ${why} and runs this migration statement by statement outside a transaction; put the statement in a migration of its own so the others keep their transaction.`,
+      },
+    ];
+  },
+};
