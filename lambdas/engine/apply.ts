@@ -197,7 +197,7 @@ export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to
         column: s.column,
         sql: s.text,
         effect,
-        lockTimeoutMs: !m.up.autocommit || statementBlocksClients(s) ? lockTimeoutMs : 0,
+        lockTimeoutMs: !m.up.autocommit || s.batched || statementBlocksClients(s) ? lockTimeoutMs : 0,
         batched: s.batched,
       };
     }),
