@@ -17,7 +17,7 @@ export interface LintCommandOptions {
  * `airlock lint`: lints files and directories and prints the findings. Returns the result and the
  * exit code: 1 when any error-severity finding remains unacknowledged, else 0.
  */
-export async function lint(paths: readonly string[], options: LintCommandOptions = {}): Promise<{ result: LintResult; exitCode: 0 | 1 }> {
+export async function lintCommand(paths: readonly string[], options: LintCommandOptions = {}): Promise<{ result: LintResult; exitCode: 0 | 1 }> {
   const result = await lintPaths(paths, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const format = options.format ?? 'text';
   const text = format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result) : formatText(result);
@@ -25,7 +25,7 @@ export async function lint(paths: readonly string[], options: LintCommandOptions
   return { result, exitCode: result.findings.some((f) => f.severity === 'error') ? 1 : 0 };
 }
 
-export function register(program: Command): void {
+export function registerLint(program: Command): void {
   program
     .command('lint')
     .description('check migrations for statements that lock, rewrite, break clients or lose data (exit 1 on any error)')
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .addOption(new Option('--database-url <url>', 'read column types, validated checks and table sizes from this database (read-only; never changes it)'))
     .action(async (paths: string[], opts: { format: LintFormat; databaseUrl?: string }) => {
-      const { exitCode } = await lint(paths, { format: opts.format, ...(opts.databaseUrl && { databaseUrl: opts.databaseUrl }) });
+      const { exitCode } = await lintCommand(paths, { format: opts.format, ...(opts.databaseUrl && { databaseUrl: opts.databaseUrl }) });
       if (exitCode !== 0) throw new ExitCode(exitCode);
     });
 }
