@@ -48,3 +48,12 @@ export function nullTestColumn(expr: any, kind: 'IS_NULL' | 'IS_NOT_NULL'): stri
   const fields: any[] = test?.arg?.ColumnRef?.fields ?? [];
   return test?.nulltesttype === kind && fields.length === 1 ? fields[0]?.String?.sval : undefined;
 }
+
+/** A WHERE made only of column = column comparisons (ANDed): a join condition, which bounds no range of rows. */
+export function isJoinOnly(expr: any): boolean {
+  const arms: any[] = expr?.BoolExpr?.boolop === 'AND_EXPR' ? expr.BoolExpr.args : [expr];
+  return arms.every((arm) => {
+    const e = arm?.A_Expr;
+    return e?.kind === 'AEXPR_OP' && e.lexpr?.ColumnRef !== undefined && e.rexpr?.ColumnRef !== undefined;
+  });
+}

@@ -5,7 +5,7 @@ import { describeEffect, type LockMode } from '../sql/effects.ts';
 import { parseStatements, type ParsedStatement } from '../sql/parse.ts';
 import { refusesTransaction } from '../sql/transaction-rules.ts';
 import { alterTableCommands } from './ast.ts';
-import { rules, rulesById } from './rules/index.ts';
+import { isKnownRuleId, ruleAnswersTo, rules, rulesById } from './rules/index.ts';
 import { SchemaTracker, tableKey } from './schema.ts';
 import type { Finding, Report, Rule, ScriptView, TransactionView } from './types.ts';
 import { formatBytes } from './wording.ts';
@@ -191,7 +191,8 @@ function applyAllows(script: LintableScript, raw: Finding[]): ScriptLint {
   const acknowledged: Acknowledged[] = [];
   const unallowable = new Set(['syntax-error', 'invalid-directive', 'unused-allow']);
   for (const f of raw) {
-    const i = unallowable.has(f.rule) ? -1 : allows.findIndex((a) => a.rule === f.rule);
+    const rule = rulesById.get(f.rule)!;
+    const i = unallowable.has(f.rule) ? -1 : allows.findIndex((a) => ruleAnswersTo(rule, a.rule));
     if (i === -1) findings.push(f);
     else {
       used.add(i);
@@ -201,7 +202,7 @@ function applyAllows(script: LintableScript, raw: Finding[]): ScriptLint {
   const unused = meta('unused-allow');
   allows.forEach((a, i) => {
     if (used.has(i)) return;
-    const known = rulesById.has(a.rule);
+    const known = isKnownRuleId(a.rule);
     const message = known
       ? `'-- airlock:allow ${a.rule}' acknowledges nothing: no statement in this file triggers ${a.rule}.`
       : `'-- airlock:allow ${a.rule}' names no rule${closestRule(a.rule) ? `; did you mean ${closestRule(a.rule)}?` : '.'}`;
@@ -214,6 +215,8 @@ function closestRule(id: string): string | undefined {
   let best: string | undefined;
   let bestDistance = 4;
   for (const r of rules) {
+    // `ban-vacuum-full` for `vacuum-full`: a prefix or suffix added to a real id.
+    if (id.includes(r.id) || r.id.includes(id)) return r.id;
     const d = editDistance(id, r.id);
     if (d < bestDistance) {
       best = r.id;

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { InputError, LintGateError } from '../../errors.ts';
 import type { MigrationSet } from '../migrations/load.ts';
-import { lintMigrationSet, rulesById } from './index.ts';
+import { lintMigrationSet } from './index.ts';
+import { isKnownRuleId, ruleAnswersTo, rulesById } from './rules/index.ts';
 import type { Finding } from './types.ts';
 
 export interface GateOptions {
@@ -26,16 +27,16 @@ export interface GateResult {
  * pending migration are new. Warnings never block; allow directives in the files acknowledge.
  */
 export async function lintGate(set: MigrationSet, opts: GateOptions): Promise<GateResult> {
-  const unknown = (opts.allowUnsafe ?? []).filter((id) => !rulesById.has(id));
+  const unknown = (opts.allowUnsafe ?? []).filter((id) => !isKnownRuleId(id));
   if (unknown.length > 0) {
     throw new InputError(unknown.map((id) => ({ file: '--allow-unsafe', message: `'${id}' is not a lint rule id; see docs/lint.md for the list (e.g. require-concurrent-index-creation).` })));
   }
   const pending = new Set(opts.pendingVersions);
   const appliedVersions = set.migrations.map((m) => m.version).filter((v) => !pending.has(v));
   const { findings } = await lintMigrationSet(set, { appliedVersions, includeDown: false, ...(opts.client && { client: opts.client }) });
-  const allowed = new Set(opts.allowUnsafe ?? []);
+  const allowed = (f: Finding): boolean => (opts.allowUnsafe ?? []).some((id) => ruleAnswersTo(rulesById.get(f.rule)!, id));
   const errors = findings.filter((f) => f.severity === 'error');
-  return { blocking: errors.filter((f) => !allowed.has(f.rule)), overridden: errors.filter((f) => allowed.has(f.rule)) };
+  return { blocking: errors.filter((f) => !allowed(f)), overridden: errors.filter(allowed) };
 }
 
 /** The error `apply` throws when the gate blocks: every finding on its own line, and how to proceed. */

@@ -87,6 +87,11 @@ export interface Rule {
   readonly severity: Severity;
   /** One line, for the rule table and SARIF. */
   readonly summary: string;
+  /**
+   * squawk's ids for the same danger, accepted in allow directives and --allow-unsafe so that
+   * teams coming from squawk keep the names they know.
+   */
+  readonly aliases?: readonly string[];
   /** Off in down scripts: dropping and renaming is how they reverse an up script. */
   readonly destructive?: boolean;
   /** Reported as a warning when the database says the table is small. */

@@ -9,6 +9,7 @@ const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallseria
 export const addingRequiredColumn: Rule = {
   id: 'adding-required-column',
   severity: 'error',
+  aliases: ['adding-required-field'],
   summary: 'ADD COLUMN … NOT NULL without a default fails on a table with rows and breaks inserts that omit it',
   check({ stmt, schema }) {
     return addedColumns(stmt)

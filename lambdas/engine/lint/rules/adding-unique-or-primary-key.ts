@@ -5,6 +5,7 @@ import { lockPhrase } from '../wording.ts';
 export const addingUniqueOrPrimaryKey: Rule = {
   id: 'adding-unique-or-primary-key',
   severity: 'error',
+  aliases: ['disallowed-unique-constraint'],
   summary: 'ADD PRIMARY KEY / UNIQUE builds its index under ACCESS EXCLUSIVE, blocking reads and writes',
   softensOnSmallTables: true,
   check({ stmt, schema }) {

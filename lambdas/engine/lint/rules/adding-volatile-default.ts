@@ -6,6 +6,7 @@ import { impactSentence } from '../wording.ts';
 export const addingVolatileDefault: Rule = {
   id: 'adding-volatile-default',
   severity: 'error',
+  aliases: ['adding-field-with-default'],
   summary: 'ADD COLUMN with a volatile default (gen_random_uuid(), clock_timestamp()…) rewrites the table',
   softensOnSmallTables: true,
   check({ stmt, effect, schema }) {

@@ -5,6 +5,7 @@ import { lockPhrase } from '../wording.ts';
 export const checkConstraintMissingNotValid: Rule = {
   id: 'check-constraint-missing-not-valid',
   severity: 'error',
+  aliases: ['constraint-missing-not-valid'],
   summary: 'ADD CONSTRAINT … CHECK without NOT VALID scans the whole table under ACCESS EXCLUSIVE',
   softensOnSmallTables: true,
   check({ stmt, schema }) {

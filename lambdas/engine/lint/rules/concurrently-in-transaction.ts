@@ -4,6 +4,7 @@ import type { Rule } from '../types.ts';
 export const concurrentlyInTransaction: Rule = {
   id: 'concurrently-in-transaction',
   severity: 'error',
+  aliases: ['ban-concurrent-index-creation-in-transaction'],
   summary: 'A statement that cannot run in a transaction (CONCURRENTLY, VACUUM…) inside a BEGIN … COMMIT block',
   check({ stmt, transaction }) {
     const why = refusesTransaction(stmt);

@@ -5,6 +5,7 @@ import { lockPhrase } from '../wording.ts';
 export const droppingColumn: Rule = {
   id: 'dropping-column',
   severity: 'error',
+  aliases: ['ban-drop-column'],
   summary: 'DROP COLUMN destroys the data and breaks clients that still read or write the column',
   destructive: true,
   check({ stmt, schema }) {

@@ -12,6 +12,7 @@ const KINDS: Record<string, string> = {
 export const droppingTable: Rule = {
   id: 'dropping-table',
   severity: 'error',
+  aliases: ['ban-drop-table'],
   summary: 'DROP TABLE destroys the data and breaks every client still using the table',
   destructive: true,
   check({ stmt, schema }) {

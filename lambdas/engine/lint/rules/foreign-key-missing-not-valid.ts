@@ -5,6 +5,7 @@ import { alterTableCommands, columnConstraints } from '../ast.ts';
 export const foreignKeyMissingNotValid: Rule = {
   id: 'foreign-key-missing-not-valid',
   severity: 'error',
+  aliases: ['adding-foreign-key-constraint', 'constraint-missing-not-valid'],
   summary: 'ADD FOREIGN KEY (or ADD COLUMN … REFERENCES) without NOT VALID blocks writes on both tables while it scans',
   softensOnSmallTables: true,
   check({ stmt, schema }) {

@@ -38,7 +38,7 @@ import { unusedAllow } from './unused-allow.ts';
 import { vacuumFull } from './vacuum-full.ts';
 import { validateInSameTransaction } from './validate-in-same-transaction.ts';
 
-/** Every rule, in the order the docs list them. A test checks each file here is registered and documented. */
+/** Every rule, by id. A test checks that each file of this folder is registered here and documented. */
 export const rules: readonly Rule[] = [
   addingExclusionConstraint,
   addingRequiredColumn,
@@ -81,3 +81,13 @@ export const rules: readonly Rule[] = [
 ];
 
 export const rulesById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));
+
+/** Whether an id written in an allow directive or --allow-unsafe names this rule (its id or a squawk alias). */
+export function ruleAnswersTo(rule: Rule, id: string): boolean {
+  return rule.id === id || (rule.aliases ?? []).includes(id);
+}
+
+/** Whether any rule answers to the id. */
+export function isKnownRuleId(id: string): boolean {
+  return rules.some((r) => ruleAnswersTo(r, id));
+}

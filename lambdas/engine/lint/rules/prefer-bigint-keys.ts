@@ -6,6 +6,7 @@ const SMALL = new Set(['int4', 'int2', 'integer', 'smallint', 'serial', 'serial4
 export const preferBigintKeys: Rule = {
   id: 'prefer-bigint-keys',
   severity: 'warning',
+  aliases: ['prefer-bigint-over-int', 'prefer-bigint-over-smallint', 'prefer-big-int'],
   summary: 'integer or smallint key columns run out: prefer bigint',
   check({ stmt }) {
     return typedColumns(stmt)

@@ -4,6 +4,7 @@ import { NO_LOCK_CONCERN, typedColumns } from '../style.ts';
 export const preferText: Rule = {
   id: 'prefer-text',
   severity: 'warning',
+  aliases: ['prefer-text-field', 'ban-char-field'],
   summary: 'varchar(n) and char(n): prefer text (with a CHECK if a limit matters)',
   check({ stmt }) {
     return typedColumns(stmt)

@@ -5,6 +5,7 @@ import { lockPhrase } from '../wording.ts';
 export const settingNotNull: Rule = {
   id: 'setting-not-null',
   severity: 'error',
+  aliases: ['adding-not-nullable-field'],
   summary: 'SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists',
   softensOnSmallTables: true,
   check({ stmt, schema }) {

@@ -3,6 +3,7 @@ import type { Rule } from '../types.ts';
 export const transactionControl: Rule = {
   id: 'transaction-control',
   severity: 'error',
+  aliases: ['transaction-nesting'],
   summary: 'BEGIN, COMMIT, ROLLBACK or SAVEPOINT written into a migration file',
   check({ stmt }) {
     if (stmt.kind !== 'TransactionStmt') return [];

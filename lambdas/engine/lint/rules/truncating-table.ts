@@ -5,6 +5,7 @@ import { lockPhrase } from '../wording.ts';
 export const truncatingTable: Rule = {
   id: 'truncating-table',
   severity: 'error',
+  aliases: ['ban-truncate-cascade'],
   summary: 'TRUNCATE removes every row at once under ACCESS EXCLUSIVE',
   destructive: true,
   check({ stmt, schema }) {

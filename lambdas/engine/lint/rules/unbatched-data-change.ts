@@ -1,6 +1,6 @@
 import { relationName } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
-import { nullTestColumn } from '../ast.ts';
+import { isJoinOnly, nullTestColumn } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const unbatchedDataChange: Rule = {
@@ -17,8 +17,13 @@ export const unbatchedDataChange: Rule = {
     const set: string[] = (n.targetList ?? []).map((t: any) => t.ResTarget?.name).filter(Boolean);
     // `UPDATE t SET c = … WHERE c IS NULL` is the classic backfill: it touches every old row.
     const backfill = verb === 'UPDATE' && n.whereClause !== undefined && set.includes(nullTestColumn(n.whereClause, 'IS_NULL') ?? '');
-    if (n.whereClause !== undefined && !backfill) return [];
-    const scope = backfill ? `every row where ${nullTestColumn(n.whereClause, 'IS_NULL')} IS NULL (a backfill: all existing rows)` : 'every row';
+    const join = n.whereClause !== undefined && isJoinOnly(n.whereClause);
+    if (n.whereClause !== undefined && !backfill && !join) return [];
+    const scope = backfill
+      ? `every row where ${nullTestColumn(n.whereClause, 'IS_NULL')} IS NULL (a backfill: all existing rows)`
+      : join
+        ? 'every row that joins (the WHERE only relates columns, it bounds nothing)'
+        : 'every row';
     return [
       {
         table,
