@@ -1,6 +1,7 @@
 import { relationName } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
 import { alterTableCommands, columnConstraints } from '../ast.ts';
+import { impactOn, lockPhrase } from '../wording.ts';
 
 export const foreignKeyMissingNotValid: Rule = {
   id: 'foreign-key-missing-not-valid',
@@ -8,7 +9,7 @@ export const foreignKeyMissingNotValid: Rule = {
   aliases: ['adding-foreign-key-constraint', 'constraint-missing-not-valid'],
   summary: 'ADD FOREIGN KEY (or ADD COLUMN … REFERENCES) without NOT VALID blocks writes on both tables while it scans',
   softensOnSmallTables: true,
-  check({ stmt, schema }) {
+  check({ stmt, effect, schema }) {
     const alter = alterTableCommands(stmt);
     if (!alter || schema.isNewTable(alter.table)) return [];
     const { table } = alter;
@@ -29,7 +30,7 @@ export const foreignKeyMissingNotValid: Rule = {
           : `Add it with NOT VALID (catalog only, new rows are checked)`;
         return {
           table,
-          message: `${subject} takes SHARE ROW EXCLUSIVE on ${table} and on ${other} (blocking writes to both) and scans the whole of ${table} while holding them to check every row.`,
+          message: `${subject} ${lockPhrase(impactOn(effect, table).lock, table)} and SHARE ROW EXCLUSIVE on ${other} (blocking writes), and scans the whole of ${table} while holding them to check every row.`,
           help: `${steps}, then in a later migration, or one marked '-- airlock:no-transaction', VALIDATE CONSTRAINT: it takes SHARE UPDATE EXCLUSIVE on ${table} and ROW SHARE on ${other}, so reads and writes continue.`,
         };
       });
