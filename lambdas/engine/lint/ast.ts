@@ -14,7 +14,20 @@ export function alterTableCommands(stmt: Pick<ParsedStatement, 'kind' | 'node'>)
   if (stmt.kind !== 'AlterTableStmt') return undefined;
   const n = stmt.node;
   if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return undefined;
-  return { table: relationName(n.relation), commands: (n.cmds ?? []).map((c: any) => c.AlterTableCmd).filter(Boolean) };
+  return memo(alterMemo, n, () => ({ table: relationName(n.relation), commands: (n.cmds ?? []).map((c: any) => c.AlterTableCmd).filter(Boolean) }));
+}
+
+// Many rules ask the same questions of one statement; answer each once per parse tree.
+const alterMemo = new WeakMap<object, { table: string; commands: AlterCommand[] }>();
+const columnsMemo = new WeakMap<object, Array<{ table: string; def: any; created: boolean }>>();
+
+export function memo<T>(cache: WeakMap<object, T>, key: object, compute: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
 }
 
 export function columnConstraints(def: any): any[] {
@@ -23,6 +36,11 @@ export function columnConstraints(def: any): any[] {
 
 /** The column definitions a statement adds: CREATE TABLE columns and ALTER TABLE … ADD COLUMN. */
 export function addedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): Array<{ table: string; def: any; created: boolean }> {
+  if (stmt.kind !== 'CreateStmt' && stmt.kind !== 'AlterTableStmt') return [];
+  return memo(columnsMemo, stmt.node, () => computeAddedColumns(stmt));
+}
+
+function computeAddedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): Array<{ table: string; def: any; created: boolean }> {
   if (stmt.kind === 'CreateStmt') {
     const table = relationName(stmt.node.relation);
     return (stmt.node.tableElts ?? []).filter((e: any) => e.ColumnDef).map((e: any) => ({ table, def: e.ColumnDef, created: true }));

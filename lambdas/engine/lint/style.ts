@@ -1,6 +1,6 @@
 import { typeNameOf } from '../sql/effects.ts';
 import type { ParsedStatement } from '../sql/parse.ts';
-import { addedColumns, alterTableCommands, columnConstraints } from './ast.ts';
+import { addedColumns, alterTableCommands, columnConstraints, memo } from './ast.ts';
 
 /** A column whose type a statement chooses: a new column, or the target of ALTER COLUMN … TYPE. */
 export interface TypedColumn {
@@ -14,7 +14,14 @@ export interface TypedColumn {
 
 const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
+const typedMemo = new WeakMap<object, TypedColumn[]>();
+
 export function typedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): TypedColumn[] {
+  if (stmt.kind !== 'CreateStmt' && stmt.kind !== 'AlterTableStmt') return [];
+  return memo(typedMemo, stmt.node, () => computeTypedColumns(stmt));
+}
+
+function computeTypedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): TypedColumn[] {
   const out: TypedColumn[] = [];
   const tableKeys = new Set<string>();
   if (stmt.kind === 'CreateStmt') {
