@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../lambdas/errors.ts';
+import { InputError, LintGateError } from '../../lambdas/errors.ts';
 import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
-import { lintGate } from '../../lambdas/engine/lint/gate.ts';
+import { gateForApply, lintGate } from '../../lambdas/engine/lint/gate.ts';
 import { lintPaths } from '../../lambdas/engine/lint/index.ts';
 import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -117,5 +117,17 @@ describe('lintGate', () => {
   it('refuses an --allow-unsafe id that names no rule', async () => {
     const set = await loadMigrationSet(await migrationDir({ '0001_a.sql': 'SELECT 1;' }));
     await expect(lintGate(set, { pendingVersions: ['1'], allowUnsafe: ['no-such-rule'] })).rejects.toThrow(InputError);
+  });
+});
+
+describe('gateForApply', () => {
+  it('refuses with a LintGateError listing file:line:col rule message, and returns the overridden rule ids otherwise', async () => {
+    const dir = await migrationDir({ '0001_index.sql': '\nCREATE INDEX big_n5 ON big (name);' });
+    const set = await loadMigrationSet(dir);
+    const error = await gateForApply(set)(set.migrations, db.client).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LintGateError);
+    expect((error as Error).message).toContain(`${join(dir, '0001_index.sql')}:2:1 require-concurrent-index-creation CREATE INDEX big_n5`);
+    expect((error as Error).message).toContain('--allow-unsafe require-concurrent-index-creation');
+    expect(await gateForApply(set, ['require-concurrent-index-creation'])(set.migrations, db.client)).toEqual(['require-concurrent-index-creation']);
   });
 });

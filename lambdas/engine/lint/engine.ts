@@ -159,7 +159,8 @@ export function lintScript(script: LintableScript, schema: SchemaTracker, pendin
     tx.shared = tx.explicitBlock || (!script.autocommit && i > 0);
     if (pending) {
       const effect = describeEffect(stmt, schema.effectContext());
-      const input = { stmt, effect, schema, transaction: tx, script };
+      const following = script.autocommit && !tx.explicitBlock ? [] : script.statements.slice(i + 1);
+      const input = { stmt, effect, schema, transaction: tx, script, following };
       for (const rule of active) {
         for (const report of rule.check!(input)) raw.push(toFinding(rule, report, script.file, stmt, schema, smallBytes));
       }

@@ -48,3 +48,16 @@ export function lintGateError(blocking: readonly Finding[]): LintGateError {
       `Make them safe (airlock lint shows how), acknowledge each in its file with '-- airlock:allow <rule-id> <reason>', or override for this run with ${ids.map((id) => `--allow-unsafe ${id}`).join(' ')}.`,
   );
 }
+
+/**
+ * The `gate` option of `apply()`: lints the pending migrations on the run's own connection, throws
+ * {@link lintGateError} when anything blocks, and returns the rule ids overridden for this run
+ * (apply records them in airlock.runs).
+ */
+export function gateForApply(set: MigrationSet, allowUnsafe: readonly string[] = []): (pending: readonly { version: string }[], client: pg.Client) => Promise<readonly string[]> {
+  return async (pending, client) => {
+    const { blocking, overridden } = await lintGate(set, { pendingVersions: pending.map((m) => m.version), allowUnsafe, client });
+    if (blocking.length > 0) throw lintGateError(blocking);
+    return [...new Set(overridden.map((f) => f.rule))];
+  };
+}

@@ -78,6 +78,8 @@ export interface StatementInput {
   readonly schema: SchemaView;
   readonly transaction: TransactionView;
   readonly script: ScriptView;
+  /** The statements after this one in the same transaction (none in an autocommit file). */
+  readonly following: readonly ParsedStatement[];
 }
 
 export interface Rule {

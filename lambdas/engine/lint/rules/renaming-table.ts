@@ -1,4 +1,5 @@
 import { relationName } from '../../sql/effects.ts';
+import { tableKey } from '../schema.ts';
 import type { Rule } from '../types.ts';
 import { lockPhrase } from '../wording.ts';
 
@@ -12,9 +13,9 @@ const KINDS: Record<string, string> = {
 export const renamingTable: Rule = {
   id: 'renaming-table',
   severity: 'error',
-  summary: 'RENAME of a table or view breaks every client still using the old name',
+  summary: 'RENAME of a table or view breaks every client still using the old name (unless a view keeps the old name)',
   destructive: true,
-  check({ stmt, schema }) {
+  check({ stmt, schema, following }) {
     if (stmt.kind !== 'RenameStmt') return [];
     const n = stmt.node;
     if (n.renameType === 'OBJECT_SCHEMA') {
@@ -29,6 +30,9 @@ export const renamingTable: Rule = {
     if (!kind) return [];
     const table = relationName(n.relation);
     if (schema.isNewTable(table)) return [];
+    // Renamed with a view under the old name in the same transaction: old clients keep working.
+    const keepsOldName = following.some((s) => s.kind === 'ViewStmt' && tableKey(relationName(s.node.view)) === tableKey(table));
+    if (keepsOldName) return [];
     return [
       {
         message: `RENAME ${kind} ${table} TO ${n.newname} ${lockPhrase('ACCESS EXCLUSIVE', table)} briefly (catalog only, no rewrite), and every running query or client that names ${table} fails from then on.`,
