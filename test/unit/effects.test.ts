@@ -40,6 +40,12 @@ describe('describeEffect', () => {
     expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text').work).toBe('rewrite');
   });
 
+  it('judges a USING that only casts the column like a plain type change, and any other USING as a rewrite', () => {
+    const ctx: SchemaContext = { columnType: () => 'character varying(20)' };
+    expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text USING a::text', ctx).work).toBe('catalog');
+    expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text USING lower(a)', ctx).work).toBe('rewrite');
+  });
+
   it('builds nothing for CREATE INDEX ON ONLY a partitioned parent', () => {
     expect(effect('CREATE INDEX e_at ON ONLY events (at)').work).toBe('catalog');
   });

@@ -286,6 +286,14 @@ function effectParts(stmt: Pick<ParsedStatement, 'kind' | 'node'>, ctx: SchemaCo
   }
 }
 
+/** No USING, or `USING col` / `USING col::<the new type>`: PostgreSQL then judges the change like a plain one. */
+function usingIsPlain(using: any, column: string, to: string): boolean {
+  if (using === undefined) return true;
+  const expr = using.TypeCast && typeNameOf(using.TypeCast.typeName) === to ? using.TypeCast.arg : using;
+  const fields: any[] = expr?.ColumnRef?.fields ?? [];
+  return fields.length === 1 && fields[0]?.String?.sval === column;
+}
+
 function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
   const table = relationName(n.relation);
   const fresh = ctx.isNewTable?.(table) ?? false;
@@ -318,7 +326,7 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         const def = c.def?.ColumnDef ?? {};
         const to = typeNameOf(def.typeName);
         const from = ctx.columnType?.(table, c.name);
-        if (from && isBinaryCoercible(from, to) && !def.raw_default) add(AE, 'catalog', `ALTER COLUMN ${c.name} TYPE ${to} from ${from} is binary-coercible: catalog only`);
+        if (from && isBinaryCoercible(from, to) && usingIsPlain(def.raw_default, c.name, to)) add(AE, 'catalog', `ALTER COLUMN ${c.name} TYPE ${to} from ${from} is binary-coercible: catalog only`);
         else add(AE, 'rewrite', `ALTER COLUMN ${c.name} TYPE ${to}${from ? ` from ${from}` : ' (old type unknown)'} rewrites the table and its indexes`);
         break;
       }

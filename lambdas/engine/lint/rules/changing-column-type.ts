@@ -27,8 +27,8 @@ export const changingColumnType: Rule = {
         const to = typeNameOf(c.def?.ColumnDef?.typeName);
         const from = schema.columnType(table, c.name ?? '');
         const using = c.def?.ColumnDef?.raw_default !== undefined;
-        const why = using
-          ? 'a USING expression always rewrites'
+        const why = from && using
+          ? 'its USING expression is more than a cast of the column, which always rewrites'
           : from
             ? `${from} → ${to} is not binary-coercible`
             : `the old type of ${table}.${c.name} is unknown (not created by these migrations; pass --database-url to read it), so Airlock assumes the worst`;
