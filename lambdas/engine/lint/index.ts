@@ -103,7 +103,8 @@ function lintUnits(units: readonly (readonly Step[])[], db: DatabaseSchema | und
       const up = lintScript(step.up, schema, true, options);
       findings.push(...up.findings);
       acknowledged.push(...up.acknowledged);
-      scripts++;
+      // The stand-in up script of a lone down script is not a script of its own.
+      if (step.up.statements.length > 0 || step.up.loadFindings?.length || !step.down) scripts++;
       if (step.down && options.includeDown !== false) {
         // A down script runs after its up script, and changes nothing the next migration sees.
         const down = lintScript(step.down, schema.clone(), true, options);

@@ -51,26 +51,85 @@ export function notNullColumn(expr: any): string | undefined {
   return fields.length === 1 ? fields[0]?.String?.sval : undefined;
 }
 
+/**
+ * A map over a shared, read-only base (what the database said) with local changes on top, so that
+ * each linted unit gets its own view of a large schema without copying it.
+ */
+class LayeredMap<V> {
+  private base: ReadonlyMap<string, V>;
+  private readonly local = new Map<string, V>();
+  private readonly deleted = new Set<string>();
+
+  constructor(base: ReadonlyMap<string, V> = new Map()) {
+    this.base = base;
+  }
+
+  get(key: string): V | undefined {
+    return this.local.get(key) ?? (this.deleted.has(key) ? undefined : this.base.get(key));
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** True when the value is the base's own (copy it before changing it). */
+  isShared(key: string): boolean {
+    return !this.local.has(key) && this.get(key) !== undefined;
+  }
+
+  set(key: string, value: V): void {
+    this.local.set(key, value);
+    this.deleted.delete(key);
+  }
+
+  delete(key: string): void {
+    this.local.delete(key);
+    this.deleted.add(key);
+  }
+
+  keys(): string[] {
+    return [...new Set([...this.base.keys(), ...this.local.keys()])].filter((k) => this.has(k));
+  }
+
+  clone(copy: (v: V) => V): LayeredMap<V> {
+    const c = new LayeredMap<V>(this.base);
+    for (const [k, v] of this.local) c.local.set(k, copy(v));
+    for (const k of this.deleted) c.deleted.add(k);
+    return c;
+  }
+
+  /** A new base wins over every local change to its keys. */
+  rebase(base: ReadonlyMap<string, V>): void {
+    for (const k of base.keys()) {
+      this.local.delete(k);
+      this.deleted.delete(k);
+    }
+    for (const [k, v] of this.base) if (!base.has(k) && !this.local.has(k) && !this.deleted.has(k)) this.local.set(k, v);
+    this.base = base;
+  }
+}
+
+type DatabaseTable = Omit<TableState, 'isNew'>;
+
 export class SchemaTracker implements SchemaView {
-  private readonly tables: Map<string, TableState>;
-  private readonly indexes: Map<string, string>;
+  private tables: LayeredMap<TableState>;
+  private indexes: LayeredMap<string>;
   private readonly newSchemas: Set<string>;
   private readonly knownSchemas: Set<string>;
   readonly fromDatabase: boolean;
 
   constructor(db?: DatabaseSchema) {
-    this.tables = new Map();
-    this.indexes = new Map(db?.indexes ?? []);
+    this.tables = new LayeredMap(db ? existingTables(db) : undefined);
+    this.indexes = new LayeredMap(db?.indexes);
     this.newSchemas = new Set();
     this.knownSchemas = new Set(db?.schemas ?? []);
     this.fromDatabase = db !== undefined;
-    if (db) for (const [key, t] of db.tables) this.tables.set(key, copyTable({ ...t, isNew: false }));
   }
 
   clone(): SchemaTracker {
     const c = new SchemaTracker();
-    for (const [k, t] of this.tables) c.tables.set(k, copyTable(t));
-    for (const [k, v] of this.indexes) c.indexes.set(k, v);
+    c.tables = this.tables.clone(copyTable);
+    c.indexes = this.indexes.clone((v) => v);
     for (const s of this.newSchemas) c.newSchemas.add(s);
     for (const s of this.knownSchemas) c.knownSchemas.add(s);
     (c as { fromDatabase: boolean }).fromDatabase = this.fromDatabase;
@@ -82,10 +141,21 @@ export class SchemaTracker implements SchemaView {
    * truth for every table it holds.
    */
   overlay(db: DatabaseSchema): void {
-    for (const [key, t] of db.tables) this.tables.set(key, copyTable({ ...t, isNew: false }));
-    for (const [k, v] of db.indexes) this.indexes.set(k, v);
+    this.tables.rebase(existingTables(db));
+    this.indexes.rebase(db.indexes);
     for (const s of db.schemas) this.knownSchemas.add(s);
     (this as { fromDatabase: boolean }).fromDatabase = true;
+  }
+
+  /** The table's state, copied out of the shared base first so that changing it changes only this tracker. */
+  private writable(key: string): TableState | undefined {
+    const t = this.tables.get(key);
+    if (t && this.tables.isShared(key)) {
+      const own = copyTable(t);
+      this.tables.set(key, own);
+      return own;
+    }
+    return t;
   }
 
   isNewTable(table: string): boolean {
@@ -193,7 +263,7 @@ export class SchemaTracker implements SchemaView {
           else if (n.removeType === 'OBJECT_SCHEMA') {
             this.newSchemas.delete(name);
             this.knownSchemas.delete(name);
-            for (const key of [...this.tables.keys()]) if (schemaOf(key) === name) this.tables.delete(key);
+            for (const key of this.tables.keys()) if (schemaOf(key) === name) this.tables.delete(key);
           }
         }
         return;
@@ -220,7 +290,7 @@ export class SchemaTracker implements SchemaView {
   private alterTable(n: any): void {
     if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
     const key = tableKey(relationName(n.relation));
-    let table = this.tables.get(key);
+    let table = this.writable(key);
     if (!table) {
       // An existing table the linter has not seen: remember what the migrations tell about it.
       table = { isNew: false, partitioned: false, columns: new Map(), checks: new Map() };
@@ -260,7 +330,7 @@ export class SchemaTracker implements SchemaView {
     switch (n.renameType) {
       case 'OBJECT_TABLE':
       case 'OBJECT_MATVIEW': {
-        const table = this.tables.get(key);
+        const table = this.writable(key);
         if (!table) return;
         this.tables.delete(key);
         const schema = schemaOf(key);
@@ -268,7 +338,7 @@ export class SchemaTracker implements SchemaView {
         return;
       }
       case 'OBJECT_COLUMN': {
-        const columns = this.tables.get(key)?.columns;
+        const columns = this.writable(key)?.columns;
         const type = columns?.get(n.subname);
         if (columns && type !== undefined) {
           columns.delete(n.subname);
@@ -277,7 +347,7 @@ export class SchemaTracker implements SchemaView {
         return;
       }
       case 'OBJECT_TABCONSTRAINT': {
-        const checks = this.tables.get(key)?.checks;
+        const checks = this.writable(key)?.checks;
         const check = checks?.get(n.subname);
         if (checks && check) {
           checks.delete(n.subname);
@@ -297,6 +367,17 @@ export class SchemaTracker implements SchemaView {
         return;
     }
   }
+}
+
+/** The database's tables as existing (not new) table states, shared by every tracker built on it. */
+const existingCache = new WeakMap<DatabaseSchema, ReadonlyMap<string, TableState>>();
+function existingTables(db: DatabaseSchema): ReadonlyMap<string, TableState> {
+  let tables = existingCache.get(db);
+  if (!tables) {
+    tables = new Map([...db.tables].map(([k, t]: [string, DatabaseTable]) => [k, { ...t, isNew: false }]));
+    existingCache.set(db, tables);
+  }
+  return tables;
 }
 
 function copyTable(t: TableState): TableState {
