@@ -71,6 +71,12 @@ describe('lint with --database-url', () => {
     await db.sql(`DELETE FROM airlock.migrations; DELETE FROM airlock.history`);
   });
 
+  it('gives each lone file its own view of the database schema', async () => {
+    const dir = await migrationDir({ 'a.sql': 'ALTER TABLE big ALTER COLUMN name TYPE text;', 'b.sql': 'ALTER TABLE big ALTER COLUMN name TYPE varchar(10);' });
+    const { findings } = await lintPaths([dir], { databaseUrl: db.url });
+    expect(findings.map((f) => f.message.includes('character varying(20) → varchar(10)'))).toEqual([true]);
+  });
+
   it('never changes the database', async () => {
     const before = await db.sql(`SELECT count(*)::int AS n FROM pg_class`);
     await lintOne('DROP TABLE big; CREATE TABLE x (a int);');
