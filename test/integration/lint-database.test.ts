@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, LintGateError } from '../../lambdas/errors.ts';
+import { apply } from '../../lambdas/engine/apply.ts';
 import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
+import { urlConnector } from '../../lambdas/local/url-connector.ts';
 import { gateForApply, lintGate } from '../../lambdas/engine/lint/gate.ts';
 import { lintPaths } from '../../lambdas/engine/lint/index.ts';
 import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
@@ -136,5 +138,23 @@ describe('gateForApply', () => {
     expect((error as Error).message).toContain(`${join(dir, '0001_index.sql')}:2:1 require-concurrent-index-creation CREATE INDEX big_n5`);
     expect((error as Error).message).toContain('--allow-unsafe require-concurrent-index-creation');
     expect(await gateForApply(set, ['require-concurrent-index-creation'])(set.migrations, db.client)).toEqual(['require-concurrent-index-creation']);
+  });
+});
+
+describe('apply() with the lint gate', () => {
+  it('refuses to apply a set with an unacknowledged error, changing nothing, and applies it with --allow-unsafe, recording the override', async () => {
+    const dir = await migrationDir({ '0001_index.sql': 'CREATE INDEX big_gate_idx ON big (note);' });
+    const set = await loadMigrationSet(dir);
+    const connector = urlConnector(db.url);
+
+    await expect(apply({ connector, set, gate: gateForApply(set) })).rejects.toThrow(LintGateError);
+    const before = await db.sql(`SELECT to_regclass('big_gate_idx') IS NULL AS absent`);
+    expect(before.rows[0].absent).toBe(true);
+
+    const { runId } = await apply({ connector, set, gate: gateForApply(set, ['require-concurrent-index-creation']) });
+    const after = await db.sql(`SELECT to_regclass('big_gate_idx') IS NOT NULL AS present`);
+    expect(after.rows[0].present).toBe(true);
+    const run = await db.sql(`SELECT options FROM airlock.runs WHERE run_id = $1`, [runId]);
+    expect(run.rows[0].options.allowUnsafe).toEqual(['require-concurrent-index-creation']);
   });
 });
