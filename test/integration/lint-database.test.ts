@@ -19,6 +19,7 @@ beforeAll(async () => {
     CREATE TABLE big (id bigint PRIMARY KEY, name varchar(20), phone text, note text);
     INSERT INTO big SELECT g, 'n' || g, '555-' || g, repeat('x', 40) FROM generate_series(1, 30000) g;
     ALTER TABLE big ADD CONSTRAINT big_phone_present CHECK (phone IS NOT NULL);
+    ALTER TABLE big ADD CONSTRAINT big_note_nonempty CHECK (note <> '');
     CREATE INDEX big_name_idx ON big (name);
     CREATE TABLE small (id bigint PRIMARY KEY, code text);
     INSERT INTO small VALUES (1, 'a'), (2, 'b');
@@ -41,7 +42,7 @@ describe('lint with --database-url', () => {
     expect(finding?.message).toContain('character varying(20) → varchar(10) is not binary-coercible');
   });
 
-  it('knows a validated CHECK (col IS NOT NULL), so SET NOT NULL on that column passes and on another does not', async () => {
+  it('knows a validated CHECK (col IS NOT NULL), so SET NOT NULL on that column passes and on another (with another CHECK) does not', async () => {
     expect(await lintOne('ALTER TABLE big ALTER COLUMN phone SET NOT NULL;')).toEqual([]);
     expect((await lintOne('ALTER TABLE big ALTER COLUMN note SET NOT NULL;')).map((f) => f.rule)).toEqual(['setting-not-null']);
   });

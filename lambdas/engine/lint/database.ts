@@ -54,7 +54,7 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
   for (const c of columns.rows) byKey.get(qualified(c.schema, c.name))?.columns.set(c.column, c.type);
   for (const k of checks.rows) {
     const column = k.column !== null && isNotNullCheck(k.def, k.column) ? k.column : undefined;
-    byKey.get(qualified(k.schema, k.name))?.checks.set(k.constraint, { ...(column !== undefined && { column }), validated: k.validated });
+    byKey.get(qualified(k.schema, k.name))?.checks.set(k.constraint, { ...(column !== undefined && { column }), known: true, validated: k.validated });
   }
   return {
     tables: byKey,

@@ -11,6 +11,8 @@ import type { SchemaView, TableSize } from './types.ts';
 interface CheckState {
   /** The column of a `CHECK (column IS NOT NULL)`; undefined for other or unknown expressions. */
   column?: string;
+  /** False for a constraint only seen validated, whose expression was written in an earlier release. */
+  known: boolean;
   validated: boolean;
 }
 
@@ -177,7 +179,7 @@ export class SchemaTracker implements SchemaView {
       if (!check.validated) continue;
       if (check.column === column) return true;
       // A constraint validated here whose expression lives in an earlier release: trust a name that says so.
-      if (check.column === undefined && name.toLowerCase().includes(column.toLowerCase())) return true;
+      if (!check.known && name.toLowerCase().includes(column.toLowerCase())) return true;
     }
     return false;
   }
@@ -284,7 +286,7 @@ export class SchemaTracker implements SchemaView {
     if (k.contype !== 'CONSTR_CHECK') return;
     const column = notNullColumn(k.raw_expr);
     const name = k.conname ?? `${onColumn ?? column ?? 'check'}_check_${table.checks.size}`;
-    table.checks.set(name, { ...(column !== undefined && { column }), validated: !k.skip_validation });
+    table.checks.set(name, { ...(column !== undefined && { column }), known: true, validated: !k.skip_validation });
   }
 
   private alterTable(n: any): void {
@@ -313,7 +315,7 @@ export class SchemaTracker implements SchemaView {
         case 'AT_ValidateConstraint': {
           const existing = table.checks.get(c.name);
           if (existing) existing.validated = true;
-          else if (c.name) table.checks.set(c.name, { validated: true });
+          else if (c.name) table.checks.set(c.name, { known: false, validated: true });
           break;
         }
         case 'AT_DropConstraint':
