@@ -11,7 +11,7 @@ export const concurrentlyInTransaction: Rule = {
     if (!why || !transaction.explicitBlock) return [];
     return [
       {
-        message: `${why} cannot run inside the BEGIN … COMMIT block written into this file: PostgreSQL refuses it with 25001 (cannot run inside a transaction block), and the migration fails.`,
+        message: `${why} cannot run inside the BEGIN … COMMIT block written into this file: PostgreSQL refuses it with 25001 (cannot run inside a transaction block) before taking any lock, and the migration fails, rolling back what the block did.`,
         help: `Remove the BEGIN/COMMIT. Airlock sees ${why} and runs this migration statement by statement outside a transaction; put the statement in a migration of its own so the others keep their transaction.`,
       },
     ];
