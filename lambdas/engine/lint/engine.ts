@@ -1,10 +1,10 @@
 import { InputError } from '../../errors.ts';
 import { parseDirectives, type Directives } from '../migrations/directives.ts';
-import type { MigrationScript, ScriptRole } from '../migrations/load.ts';
+import type { ScriptRole } from '../migrations/load.ts';
 import { describeEffect, type LockMode } from '../sql/effects.ts';
 import { parseStatements, type ParsedStatement } from '../sql/parse.ts';
 import { refusesTransaction } from '../sql/transaction-rules.ts';
-import { alterTableCommands } from './ast.ts';
+import { alterTableCommands, dottedName } from './ast.ts';
 import { isKnownRuleId, ruleAnswersTo, rules, rulesById } from './rules/index.ts';
 import { SchemaTracker, tableKey } from './schema.ts';
 import type { Finding, Report, Rule, ScriptView, TransactionView } from './types.ts';
@@ -82,10 +82,6 @@ function autocommitOf(directives: Directives, statements: readonly ParsedStateme
   return directives.noTransaction || directives.batch !== undefined || statements.some((s) => refusesTransaction(s) !== undefined);
 }
 
-export function lintableFromScript(script: MigrationScript): LintableScript {
-  return script;
-}
-
 /** What the current transaction has done so far, for rules that care (VALIDATE, enum values). */
 class TransactionState implements TransactionView {
   shared = false;
@@ -120,11 +116,11 @@ class TransactionState implements TransactionView {
       return;
     }
     if (stmt.kind === 'CreateEnumStmt') {
-      this.newEnumTypes.add(names(n.typeName));
+      this.newEnumTypes.add(dottedName(n.typeName));
       return;
     }
     if (stmt.kind === 'AlterEnumStmt' && n.newVal && !n.oldVal) {
-      const type = names(n.typeName);
+      const type = dottedName(n.typeName);
       // Values of a type created in the same transaction are usable at once.
       if (!this.newEnumTypes.has(type)) this.enumValues.set(n.newVal, type);
       return;
@@ -141,9 +137,6 @@ class TransactionState implements TransactionView {
   }
 }
 
-function names(list: any[] | undefined): string {
-  return (list ?? []).map((n: any) => n.String?.sval).filter(Boolean).join('.');
-}
 
 /**
  * Lints one script statement by statement, in order, updating `schema` as it goes. With

@@ -1,5 +1,6 @@
 import type { ParsedStatement } from '../sql/parse.ts';
 import { relationName, typeNameOf, type SchemaContext } from '../sql/effects.ts';
+import { dottedName, nullTestColumn } from './ast.ts';
 import type { SchemaView, TableSize } from './types.ts';
 
 /**
@@ -41,17 +42,6 @@ function schemaOf(key: string): string | undefined {
   return dot === -1 ? undefined : key.slice(0, dot);
 }
 
-function names(list: any[] | undefined): string {
-  return (list ?? []).map((n: any) => n.String?.sval).filter(Boolean).join('.');
-}
-
-/** The column a `col IS NOT NULL` expression tests, if that is all it is. */
-export function notNullColumn(expr: any): string | undefined {
-  const test = expr?.NullTest;
-  if (!test || test.nulltesttype !== 'IS_NOT_NULL') return undefined;
-  const fields: any[] = test.arg?.ColumnRef?.fields ?? [];
-  return fields.length === 1 ? fields[0]?.String?.sval : undefined;
-}
 
 /**
  * A map over a shared, read-only base (what the database said) with local changes on top, so that
@@ -118,14 +108,12 @@ export class SchemaTracker implements SchemaView {
   private indexes: LayeredMap<string>;
   private readonly newSchemas: Set<string>;
   private readonly knownSchemas: Set<string>;
-  readonly fromDatabase: boolean;
 
   constructor(db?: DatabaseSchema) {
     this.tables = new LayeredMap(db ? existingTables(db) : undefined);
     this.indexes = new LayeredMap(db?.indexes);
     this.newSchemas = new Set();
     this.knownSchemas = new Set(db?.schemas ?? []);
-    this.fromDatabase = db !== undefined;
   }
 
   clone(): SchemaTracker {
@@ -134,7 +122,6 @@ export class SchemaTracker implements SchemaView {
     c.indexes = this.indexes.clone((v) => v);
     for (const s of this.newSchemas) c.newSchemas.add(s);
     for (const s of this.knownSchemas) c.knownSchemas.add(s);
-    (c as { fromDatabase: boolean }).fromDatabase = this.fromDatabase;
     return c;
   }
 
@@ -146,7 +133,6 @@ export class SchemaTracker implements SchemaView {
     this.tables.rebase(existingTables(db));
     this.indexes.rebase(db.indexes);
     for (const s of db.schemas) this.knownSchemas.add(s);
-    (this as { fromDatabase: boolean }).fromDatabase = true;
   }
 
   /** The table's state, copied out of the shared base first so that changing it changes only this tracker. */
@@ -194,10 +180,6 @@ export class SchemaTracker implements SchemaView {
 
   tableSize(table: string): TableSize | undefined {
     return this.tables.get(tableKey(table))?.size;
-  }
-
-  knowsTable(table: string): boolean {
-    return this.tables.has(tableKey(table));
   }
 
   /** The view `describeEffect` takes, so the plan and the linter judge with the same facts. */
@@ -259,7 +241,7 @@ export class SchemaTracker implements SchemaView {
         return;
       case 'DropStmt':
         for (const o of n.objects ?? []) {
-          const name = tableKey(o.List ? names(o.List.items) : (o.String?.sval ?? ''));
+          const name = tableKey(o.List ? dottedName(o.List.items) : (o.String?.sval ?? ''));
           if (n.removeType === 'OBJECT_TABLE' || n.removeType === 'OBJECT_MATVIEW') this.tables.delete(name);
           else if (n.removeType === 'OBJECT_INDEX') this.indexes.delete(name);
           else if (n.removeType === 'OBJECT_SCHEMA') {
@@ -284,7 +266,7 @@ export class SchemaTracker implements SchemaView {
 
   private addConstraint(table: TableState, k: any, onColumn?: string): void {
     if (k.contype !== 'CONSTR_CHECK') return;
-    const column = notNullColumn(k.raw_expr);
+    const column = nullTestColumn(k.raw_expr, 'IS_NOT_NULL');
     const name = k.conname ?? `${onColumn ?? column ?? 'check'}_check_${table.checks.size}`;
     table.checks.set(name, { ...(column !== undefined && { column }), known: true, validated: !k.skip_validation });
   }
