@@ -15,6 +15,7 @@ export interface MigrateCommandOptions {
   timeBudget?: number;
   lockWait?: number;
   allowOutOfOrder?: boolean;
+  allowUnsafe?: string[];
   runId?: string;
 }
 
@@ -51,6 +52,7 @@ export async function migrateCommand(opts: MigrateCommandOptions, out: NodeJS.Wr
       ...(opts.timeBudget !== undefined && { timeBudgetMs: opts.timeBudget }),
       ...(opts.lockWait !== undefined && { lockWaitMs: opts.lockWait }),
       ...(opts.allowOutOfOrder && { allowOutOfOrder: true }),
+      ...(opts.allowUnsafe?.length && { allowUnsafe: opts.allowUnsafe }),
       ...(opts.runId !== undefined && { runId: opts.runId }),
       ...extra,
     });
@@ -79,6 +81,7 @@ export function registerMigrate(program: Command): void {
     .addOption(new Option('--time-budget <duration>', `stop cleanly after the current batch or migration once this has passed (exit ${EXIT_PAUSED}: run again to resume)`).argParser(durationArg))
     .addOption(new Option('--lock-wait <duration>', 'how long to wait for another run to finish (default 10s)').argParser(durationArg))
     .option('--allow-out-of-order', 'apply pending versions lower than the highest applied one')
+    .option('--allow-unsafe <rule-id>', 'let this lint rule\'s errors through for this run (repeatable; recorded in the run\'s record)', (id: string, all: string[]) => [...all, id], [] as string[])
     .option('--run-id <id>', 'name this run in the ledger (default: generated)')
     .action(async (opts: MigrateCommandOptions) => {
       const result = await migrateCommand(opts);

@@ -7,6 +7,7 @@ import { runScript, statementBlocksClients, type Cursor, type ExecutionSettings 
 import { ensureLedger, finishRun, readApplied, recordApplied, removeApplied, startRun, type AppliedMigration } from './ledger.ts';
 import { compareVersions, type Migration, type MigrationSet } from './migrations/load.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { gateForApply } from './lint/gate.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { checkServerSupports, serverVersion, type ServerVersion } from './server-version.ts';
 import { describeEffect, lockBlocks, relationName, type StatementEffect } from './sql/effects.ts';
@@ -34,9 +35,12 @@ export interface ApplyOptions extends RunOptions {
   readonly to?: string;
   /** Apply pending versions lower than the highest applied one. @default false */
   readonly allowOutOfOrder?: boolean;
+  /** Lint rule ids to let through for this run (`--allow-unsafe`); recorded in airlock.runs. */
+  readonly allowUnsafe?: readonly string[];
   /**
-   * Runs before anything changes, with the pending migrations: the lint gate. Throw to refuse the
-   * run; return the rule ids overridden for this run (recorded in airlock.runs).
+   * Runs before anything changes, with the pending migrations. Throw to refuse the run; return the
+   * rule ids overridden for this run (recorded in airlock.runs).
+   * @default the lint gate: unacknowledged error findings refuse the run
    */
   readonly gate?: (pending: readonly Migration[], client: pg.Client) => Promise<readonly string[]>;
 }
@@ -63,7 +67,8 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
   return withRun(options, 'migrate', async ({ work, applied, settings, record, server }) => {
     const pending = pendingMigrations(options.set, applied, options);
     checkServerSupports(server, pending);
-    const overridden = options.gate ? await options.gate(pending, work) : [];
+    const gate = options.gate ?? gateForApply(options.set, options.allowUnsafe ?? []);
+    const overridden = await gate(pending, work);
     await record({ server: server.text, to: options.to ?? null, allowOutOfOrder: options.allowOutOfOrder ?? false, allowUnsafe: overridden, pending: pending.map((m) => m.version) });
     return runEach(work, settings, 'up', pending);
   });

@@ -166,7 +166,7 @@ describe('apply under lock contention', () => {
     const killer = await db.connect();
     const kill = (async () => {
       for (let i = 0; i < 100; i++) {
-        const { rows } = await killer.query(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND pid <> pg_backend_pid()`);
+        const { rows } = await killer.query(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND datname = current_database() AND pid <> pg_backend_pid()`);
         if (rows.length > 0) return;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -58,7 +58,7 @@ describe('batched data changes', () => {
       for (let i = 0; i < 200; i++) {
         const n = Number((await killer.query('SELECT count(*) AS n FROM dst')).rows[0].n);
         if (n >= 3000) {
-          await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airlock' AND pid <> pg_backend_pid()`);
+          await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airlock' AND datname = current_database() AND pid <> pg_backend_pid()`);
           return n;
         }
         await new Promise((r) => setTimeout(r, 10));

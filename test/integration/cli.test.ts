@@ -129,6 +129,20 @@ describe('airlock migrate / status / down', () => {
     expect((await db.sql('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM dst')).rows[0]).toEqual({ n: 4000, d: 4000 });
   });
 
+  it('refuses a set with unacknowledged lint errors, listing them, and applies it with --allow-unsafe', async () => {
+    await db.sql('CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 50000);');
+    const dir = await migrationDir({ '0001_idx.sql': '-- index for lookups\nCREATE INDEX t_a ON t (a);' });
+    const refused = await airlock(['migrate', '--database-url', db.url, '--dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/lint gate found 1 unsafe statement; nothing was applied:\n\s+\S*0001_idx\.sql:2:1 require-concurrent-index-creation/);
+    expect((await db.sql(`SELECT to_regclass('t_a') IS NULL AS absent`)).rows[0].absent).toBe(true);
+
+    const allowed = await airlock(['migrate', '--database-url', db.url, '--dir', dir, '--allow-unsafe', 'require-concurrent-index-creation']);
+    expect(allowed.code).toBe(0);
+    const { rows } = await db.sql('SELECT options FROM airlock.runs');
+    expect(rows[0].options.allowUnsafe).toEqual(['require-concurrent-index-creation']);
+  });
+
   it('refuses a tampered file by name with a non-zero exit', async () => {
     const dir = await migrationDir({ '1_a.sql': 'CREATE TABLE a (id int);' });
     expect((await airlock(['migrate', '--database-url', db.url, '--dir', dir])).code).toBe(0);

@@ -142,17 +142,17 @@ describe('gateForApply', () => {
   });
 });
 
-describe('apply() with the lint gate', () => {
+describe('apply() with the lint gate (on by default)', () => {
   it('refuses to apply a set with an unacknowledged error, changing nothing, and applies it with --allow-unsafe, recording the override', async () => {
     const dir = await migrationDir({ '0001_index.sql': 'CREATE INDEX big_gate_idx ON big (note);' });
     const set = await loadMigrationSet(dir);
     const connector = urlConnector(db.url);
 
-    await expect(apply({ connector, set, gate: gateForApply(set) })).rejects.toThrow(LintGateError);
+    await expect(apply({ connector, set })).rejects.toThrow(LintGateError);
     const before = await db.sql(`SELECT to_regclass('big_gate_idx') IS NULL AS absent`);
     expect(before.rows[0].absent).toBe(true);
 
-    const { runId } = await apply({ connector, set, gate: gateForApply(set, ['require-concurrent-index-creation']) });
+    const { runId } = await apply({ connector, set, allowUnsafe: ['require-concurrent-index-creation'] });
     const after = await db.sql(`SELECT to_regclass('big_gate_idx') IS NOT NULL AS present`);
     expect(after.rows[0].present).toBe(true);
     const run = await db.sql(`SELECT options FROM airlock.runs WHERE run_id = $1`, [runId]);
