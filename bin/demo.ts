@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the engine on examples/alarms against a real PostgreSQL: an embedded server
+ * started here, or DATABASE_URL when set (its database must be disposable: the demo resets it).
+ */
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../lambdas/local/embedded-postgres.ts';
+import { redact } from '../lambdas/errors.ts';
+import { downCommand } from './commands/down.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { statusCommand } from './commands/status.ts';
+
+const dir = fileURLToPath(new URL('../examples/alarms', import.meta.url));
+const out = process.stdout;
+const step = (title: string): void => void out.write(`\n\x1b[1m== ${title}\x1b[0m\n`);
+
+async function main(): Promise<void> {
+  let server: EmbeddedServer | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    step('Starting an embedded PostgreSQL (no AWS account, no Docker needed)');
+    server = await startEmbeddedPostgres();
+    databaseUrl = server.url;
+  }
+  const started = Date.now();
+  try {
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query('SHOW server_version');
+    out.write(`PostgreSQL ${rows[0].server_version}\n`);
+
+    step(`What is pending in ${dir}`);
+    await statusCommand({ databaseUrl, dir });
+
+    step('First migration, then 200,000 rows of "production" data arrive');
+    await migrateCommand({ databaseUrl, dir, to: '1' });
+    await db.query(`INSERT INTO alarms_alarm ("timestamp", severity, message)
+                    SELECT now() - g * interval '1 minute', (ARRAY['low','high','critical'])[1 + g % 3], 'alarm ' || g
+                      FROM generate_series(1, 200000) g`);
+    await db.query('ANALYZE alarms_alarm');
+
+    step('Dry run: what each statement would lock, and whether it rewrites or scans');
+    await migrateCommand({ databaseUrl, dir, dryRun: true });
+
+    step('While a client holds a lock on the table for 1.5 s, apply the rest');
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE alarms_alarm IN ACCESS SHARE MODE');
+    const release = setTimeout(() => void holder.query('COMMIT').then(() => holder.end()), 1500);
+    await migrateCommand({ databaseUrl, dir, lockTimeout: 200, timeBudget: 60_000 });
+    clearTimeout(release);
+    await holder.end().catch(() => {});
+
+    step('Status afterwards');
+    await statusCommand({ databaseUrl, dir });
+
+    step('Reverse the last two migrations with their down scripts, then apply them again');
+    await downCommand({ databaseUrl, dir, to: '4' });
+    await migrateCommand({ databaseUrl, dir });
+    await db.end();
+    out.write(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)}s.\n`);
+  } finally {
+    await server?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { ChecksumMismatchError, InputError, MissingDownScriptError, OutOfOrderError, redact } from '../errors.ts';
+import { silentLogger, type Connector, type Logger } from '../ports.ts';
+import type { EventSink } from './events.ts';
+import { runScript, statementBlocksClients, type Cursor, type ExecutionSettings } from './execute.ts';
+import { ensureLedger, finishRun, readApplied, recordApplied, removeApplied, startRun, type AppliedMigration } from './ledger.ts';
+import { compareVersions, type Migration, type MigrationSet } from './migrations/load.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { acquireRunLock } from './run-lock.ts';
+import { describeEffect, lockBlocks, relationName, type StatementEffect } from './sql/effects.ts';
+
+export interface RunOptions {
+  readonly connector: Connector;
+  readonly set: MigrationSet;
+  /** Identifies the run in the ledger; Step Functions passes its execution name. @default a fresh random id */
+  readonly runId?: string;
+  /** lock_timeout for statements that block clients. @default 500 – pgroll's choice: a queue behind a waiting ACCESS EXCLUSIVE stalls every client for at most this long */
+  readonly lockTimeoutMs?: number;
+  /** statement_timeout. @default 0 – none; set it per run or per file (`-- airlock:statement-timeout`) */
+  readonly statementTimeoutMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** How long to wait for another run's lock before giving up. @default 10000 */
+  readonly lockWaitMs?: number;
+  /** Stop cleanly after the current migration or batch once this much time has passed. @default none */
+  readonly timeBudgetMs?: number;
+  readonly logger?: Logger;
+  readonly onEvent?: EventSink;
+}
+
+export interface ApplyOptions extends RunOptions {
+  /** Apply up to and including this version. @default every pending migration */
+  readonly to?: string;
+  /** Apply pending versions lower than the highest applied one. @default false */
+  readonly allowOutOfOrder?: boolean;
+  /**
+   * Runs before anything changes, with the pending migrations: the lint gate. Throw to refuse the
+   * run; return the rule ids overridden for this run (recorded in airlock.runs).
+   */
+  readonly gate?: (pending: readonly Migration[], client: pg.Client) => Promise<readonly string[]>;
+}
+
+export interface MigrationSummary {
+  readonly version: string;
+  readonly name: string;
+  readonly durationMs: number;
+}
+
+export interface RunResult {
+  /** False when the time budget ran out: call again to resume from the ledger. */
+  readonly done: boolean;
+  readonly runId: string;
+  /** Migrations completed by this call. */
+  readonly migrations: readonly MigrationSummary[];
+  readonly cursor?: Cursor;
+}
+
+const newRunId = (): string => `run-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+
+/** Applies pending migrations; see DESIGN.md "Applying". */
+export async function apply(options: ApplyOptions): Promise<RunResult> {
+  return withRun(options, 'migrate', async ({ work, applied, settings, record }) => {
+    const pending = pendingMigrations(options.set, applied, options);
+    const overridden = options.gate ? await options.gate(pending, work) : [];
+    await record({ to: options.to ?? null, allowOutOfOrder: options.allowOutOfOrder ?? false, allowUnsafe: overridden, pending: pending.map((m) => m.version) });
+    const done: MigrationSummary[] = [];
+    for (const m of pending) {
+      if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
+        return { done: false, migrations: done, cursor: { version: m.version, direction: 'up', statementIndex: 0 } };
+      }
+      const started = Date.now();
+      settings.emit({ type: 'migration-start', direction: 'up', version: m.version, name: m.name, file: m.up.file, mode: m.up.autocommit ? 'autocommit' : 'transaction' });
+      const outcome = await runScript(work, { version: m.version, name: m.name, direction: 'up', script: m.up }, settings, (client) =>
+        recordApplied(client, { version: m.version, name: m.name, checksum: m.up.checksum, durationMs: Date.now() - started, runId: settings.runId }),
+      );
+      if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
+      const durationMs = Date.now() - started;
+      settings.emit({ type: 'migration-done', direction: 'up', version: m.version, name: m.name, durationMs });
+      settings.logger.info('migration applied', { version: m.version, name: m.name, durationMs });
+      done.push({ version: m.version, name: m.name, durationMs });
+    }
+    return { done: true, migrations: done };
+  });
+}
+
+export interface DownOptions extends RunOptions {
+  /** Reverse every applied migration above this version (`0` reverses all). */
+  readonly to: string;
+}
+
+/** Runs down scripts newest first for every applied version above `to`; refuses before changing anything if one lacks a down script. */
+export async function down(options: DownOptions): Promise<RunResult> {
+  const target = normalizeTarget(options.to, '--to');
+  return withRun(options, 'down', async ({ work, applied, settings, record }) => {
+    const byVersion = new Map(options.set.migrations.map((m) => [m.version, m]));
+    const toReverse = applied.filter((a) => compareVersions(a.version, target) > 0).reverse();
+    const missing = toReverse.filter((a) => !byVersion.get(a.version)?.down);
+    if (missing.length > 0) {
+      throw new MissingDownScriptError(
+        `cannot go down to ${target}: ${missing.map((a) => `${a.version} (${a.name})`).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no down script; ` +
+          `add <version>_<name>.down.sql for ${missing.length === 1 ? 'it' : 'each'}, or restore from a snapshot. Nothing was changed.`,
+      );
+    }
+    await record({ to: target, reverse: toReverse.map((a) => a.version) });
+    const done: MigrationSummary[] = [];
+    for (const a of toReverse) {
+      const m = byVersion.get(a.version)!;
+      if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
+        return { done: false, migrations: done, cursor: { version: m.version, direction: 'down', statementIndex: 0 } };
+      }
+      const script = m.down!;
+      const started = Date.now();
+      settings.emit({ type: 'migration-start', direction: 'down', version: m.version, name: m.name, file: script.file, mode: script.autocommit ? 'autocommit' : 'transaction' });
+      const outcome = await runScript(work, { version: m.version, name: m.name, direction: 'down', script }, settings, (client) =>
+        removeApplied(client, { version: m.version, name: m.name, checksum: script.checksum, durationMs: Date.now() - started, runId: settings.runId }),
+      );
+      if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
+      const durationMs = Date.now() - started;
+      settings.emit({ type: 'migration-done', direction: 'down', version: m.version, name: m.name, durationMs });
+      settings.logger.info('migration reversed', { version: m.version, name: m.name, durationMs });
+      done.push({ version: m.version, name: m.name, durationMs });
+    }
+    return { done: true, migrations: done };
+  });
+}
+
+export interface StatusReport {
+  readonly applied: ReadonlyArray<{ version: string; name: string; checksum: string; appliedAt: string }>;
+  readonly pending: ReadonlyArray<{ version: string; name: string }>;
+  /** Applied migrations whose file changed since. */
+  readonly changed: ReadonlyArray<{ version: string; file: string }>;
+  /** Applied migrations with no file in the directory. */
+  readonly missing: ReadonlyArray<{ version: string; name: string }>;
+}
+
+/** What is applied and what is pending. Reads only; never creates the ledger. */
+export async function status(options: { connector: Connector; set: MigrationSet }): Promise<StatusReport> {
+  const client = await options.connector.connect();
+  try {
+    const applied = await readApplied(client);
+    const files = new Map(options.set.migrations.map((m) => [m.version, m]));
+    const appliedVersions = new Set(applied.map((a) => a.version));
+    return {
+      applied: applied.map((a) => ({ version: a.version, name: a.name, checksum: a.checksum, appliedAt: a.appliedAt.toISOString() })),
+      pending: options.set.migrations.filter((m) => !appliedVersions.has(m.version)).map((m) => ({ version: m.version, name: m.name })),
+      changed: applied.filter((a) => files.has(a.version) && files.get(a.version)!.up.checksum !== a.checksum).map((a) => ({ version: a.version, file: files.get(a.version)!.up.file })),
+      missing: applied.filter((a) => !files.has(a.version)).map((a) => ({ version: a.version, name: a.name })),
+    };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export interface PlannedStatement {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly sql: string;
+  readonly effect: StatementEffect;
+  /** The lock_timeout this statement runs under; 0 when it blocks no client and may wait. */
+  readonly lockTimeoutMs: number;
+  readonly batched: boolean;
+}
+
+export interface PlannedMigration {
+  readonly version: string;
+  readonly name: string;
+  readonly file: string;
+  readonly mode: 'transaction' | 'autocommit';
+  readonly statements: readonly PlannedStatement[];
+}
+
+/** The dry run: what `apply` would do, statement by statement, without changing anything. */
+export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to' | 'allowOutOfOrder' | 'lockTimeoutMs'>): Promise<PlannedMigration[]> {
+  const client = await options.connector.connect();
+  let applied: AppliedMigration[];
+  try {
+    applied = await readApplied(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+  checkApplied(options.set, applied);
+  const pending = pendingMigrations(options.set, applied, options);
+  const created = new Set<string>();
+  return pending.map((m) => ({
+    version: m.version,
+    name: m.name,
+    file: m.up.file,
+    mode: m.up.autocommit ? 'autocommit' : 'transaction',
+    statements: m.up.statements.map((s) => {
+      const effect = describeEffect(s, { isNewTable: (t) => created.has(t) });
+      if (s.kind === 'CreateStmt') created.add(relationName(s.node.relation));
+      const lockTimeoutMs = m.up.directives.lockTimeoutMs ?? options.lockTimeoutMs ?? 500;
+      return {
+        file: m.up.file,
+        line: s.line,
+        column: s.column,
+        sql: s.text,
+        effect,
+        lockTimeoutMs: !m.up.autocommit || s.batched || statementBlocksClients(s) ? lockTimeoutMs : 0,
+        batched: s.batched,
+      };
+    }),
+  }));
+}
+
+/** One line a statement for the dry-run: lock, what it blocks, work, transaction mode. */
+export function describePlannedStatement(s: PlannedStatement): string {
+  const lock = s.effect.locks[0];
+  const locks = lock ? `${lock.lock} on ${lock.table} (blocks ${lockBlocks(lock.lock)})` : 'no table lock';
+  const work = { none: 'no table work', catalog: 'catalog only', data: 'changes rows', scan: 'scans the table', build: 'builds an index', rewrite: 'REWRITES the table' }[s.effect.work];
+  const wait = s.lockTimeoutMs > 0 ? `lock_timeout ${s.lockTimeoutMs}ms` : 'waits for its lock (blocks no client)';
+  return `${locks}; ${work}; ${s.batched ? 'batched, each batch committed' : s.effect.transaction}; ${wait}`;
+}
+
+function normalizeTarget(to: string, flag: string): string {
+  if (!/^\d+([._]\d+)*$/.test(to)) throw new InputError([{ file: flag, message: `'${to}' is not a version; give a number such as 3 or 0003 (0 for all).` }]);
+  return to.split(/[._]/).map((p) => String(BigInt(p))).join('.');
+}
+
+/** Refuses when an applied migration's file changed since it ran. */
+function checkApplied(set: MigrationSet, applied: readonly AppliedMigration[]): void {
+  const files = new Map(set.migrations.map((m) => [m.version, m]));
+  const changed = applied.filter((a) => files.has(a.version) && files.get(a.version)!.up.checksum !== a.checksum);
+  if (changed.length > 0) {
+    throw new ChecksumMismatchError(
+      `${changed.map((a) => files.get(a.version)!.up.file).join(', ')} changed after ${changed.length === 1 ? 'it was' : 'they were'} applied ` +
+        `(checksum differs from the ledger); restore the applied text and put the change in a new migration. Nothing was changed.`,
+    );
+  }
+}
+
+function pendingMigrations(set: MigrationSet, applied: readonly AppliedMigration[], options: { to?: string; allowOutOfOrder?: boolean }): Migration[] {
+  const target = options.to === undefined ? undefined : normalizeTarget(options.to, '--to');
+  if (target !== undefined && !set.migrations.some((m) => m.version === target) && !applied.some((a) => a.version === target)) {
+    throw new InputError([{ file: set.dir, message: `--to ${options.to}: no migration has version ${target}; pick one of ${set.migrations.map((m) => m.version).join(', ') || '(none)'}.` }]);
+  }
+  const appliedVersions = new Set(applied.map((a) => a.version));
+  const pending = set.migrations.filter((m) => !appliedVersions.has(m.version) && (target === undefined || compareVersions(m.version, target) <= 0));
+  const highest = applied[applied.length - 1]?.version;
+  const early = highest === undefined ? [] : pending.filter((m) => compareVersions(m.version, highest) < 0);
+  if (early.length > 0 && !options.allowOutOfOrder) {
+    throw new OutOfOrderError(
+      `${early.map((m) => m.up.file).join(', ')} ${early.length === 1 ? 'is' : 'are'} pending but older than the highest applied version ${highest}; ` +
+        `renumber ${early.length === 1 ? 'it' : 'them'} above ${highest}, or pass --allow-out-of-order if ${early.length === 1 ? 'it is' : 'they are'} independent. Nothing was changed.`,
+    );
+  }
+  return pending;
+}
+
+interface RunContext {
+  readonly work: pg.Client;
+  readonly applied: AppliedMigration[];
+  readonly settings: ExecutionSettings;
+  /** Creates the ledger if need be and records the run in airlock.runs (details in its options jsonb). */
+  readonly record: (details: Record<string, unknown>) => Promise<void>;
+}
+
+/**
+ * The frame of every changing run: the advisory lock on its own connection, the ledger, checksums
+ * checked, the run recorded, and everything closed whatever happens.
+ */
+async function withRun(options: RunOptions, command: string, body: (ctx: RunContext) => Promise<Omit<RunResult, 'runId'>>): Promise<RunResult> {
+  const logger = options.logger ?? silentLogger;
+  const runId = options.runId ?? newRunId();
+  const lockClient = await options.connector.connect();
+  let work: pg.Client | undefined;
+  try {
+    const lock = await acquireRunLock(lockClient, options.lockWaitMs ?? 10_000);
+    try {
+      work = await options.connector.connect();
+      const applied = await readApplied(work);
+      checkApplied(options.set, applied);
+      const settings: ExecutionSettings = {
+        runId,
+        lockTimeoutMs: options.lockTimeoutMs ?? 500,
+        statementTimeoutMs: options.statementTimeoutMs ?? 0,
+        retry: { ...DEFAULT_RETRY, ...options.retry },
+        deadline: options.timeBudgetMs === undefined ? undefined : Date.now() + options.timeBudgetMs,
+        emit: options.onEvent ?? (() => {}),
+        logger,
+        lock,
+      };
+      let recorded = false;
+      const w = work;
+      // Nothing, not even the ledger, is created until the checks and the gate have passed.
+      const record = async (details: Record<string, unknown>): Promise<void> => {
+        await ensureLedger(w);
+        await startRun(lockClient, { runId, command, options: details });
+        recorded = true;
+      };
+      try {
+        const result = await body({ work, applied, settings, record });
+        if (recorded) await finishRun(lockClient, runId, result.done ? 'succeeded' : 'paused');
+        return { ...result, runId };
+      } catch (error) {
+        if (recorded) await finishRun(lockClient, runId, 'failed', redact((error as Error).message)).catch(() => {});
+        throw error;
+      }
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await work?.end().catch(() => {});
+    await lockClient.end().catch(() => {});
+  }
+}

@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadParser, parseStatements } from '../../lambdas/engine/sql/parse.ts';
+import { describeEffect, isBinaryCoercible, type SchemaContext } from '../../lambdas/engine/sql/effects.ts';
+
+beforeAll(() => loadParser());
+
+function effect(sql: string, ctx?: SchemaContext) {
+  return describeEffect(parseStatements(sql, 'x.sql')[0]!, ctx);
+}
+
+describe('describeEffect', () => {
+  it.each([
+    ['CREATE INDEX i ON t (a)', 'SHARE', 'build', 'transaction'],
+    ['CREATE INDEX CONCURRENTLY i ON t (a)', 'SHARE UPDATE EXCLUSIVE', 'build', 'autocommit'],
+    ['ALTER TABLE t ADD COLUMN c int DEFAULT 0', 'ACCESS EXCLUSIVE', 'catalog', 'transaction'],
+    ['ALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid()', 'ACCESS EXCLUSIVE', 'rewrite', 'transaction'],
+    ['ALTER TABLE t ADD COLUMN c bigserial', 'ACCESS EXCLUSIVE', 'rewrite', 'transaction'],
+    ['ALTER TABLE t ADD CONSTRAINT k CHECK (a > 0) NOT VALID', 'ACCESS EXCLUSIVE', 'catalog', 'transaction'],
+    ['ALTER TABLE t ADD CONSTRAINT k CHECK (a > 0)', 'ACCESS EXCLUSIVE', 'scan', 'transaction'],
+    ['ALTER TABLE t VALIDATE CONSTRAINT k', 'SHARE UPDATE EXCLUSIVE', 'scan', 'transaction'],
+    ['ALTER TABLE t ALTER COLUMN a SET NOT NULL', 'ACCESS EXCLUSIVE', 'scan', 'transaction'],
+    ['VACUUM (FULL, ANALYZE) t', 'ACCESS EXCLUSIVE', 'rewrite', 'autocommit'],
+    ['LOCK TABLE t IN SHARE MODE', 'SHARE', 'none', 'transaction'],
+  ])('%s takes %s and does %s work in a %s', (sql, lock, work, transaction) => {
+    const e = effect(sql);
+    expect(e.locks[0]?.lock).toBe(lock);
+    expect(e.work).toBe(work);
+    expect(e.transaction).toBe(transaction);
+  });
+
+  it('names the referenced table of a foreign key as locked too', () => {
+    const e = effect('ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES public.users (id)');
+    expect(e.locks.map((l) => l.table).sort()).toEqual(['orders', 'public.users']);
+  });
+
+  it('treats a type change as catalog-only when the old type is known to be binary-coercible', () => {
+    const ctx: SchemaContext = { columnType: () => 'character varying(20)' };
+    expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text', ctx).work).toBe('catalog');
+    expect(effect('ALTER TABLE t ALTER COLUMN a TYPE varchar(10)', ctx).work).toBe('rewrite');
+    expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text').work).toBe('rewrite');
+  });
+
+  it('does no work on a table created earlier in the run', () => {
+    expect(effect('CREATE INDEX i ON t (a)', { isNewTable: (t) => t === 't' }).work).toBe('none');
+  });
+});
+
+describe('isBinaryCoercible', () => {
+  it.each([
+    ['character varying(20)', 'varchar(40)', true],
+    ['varchar(40)', 'varchar(20)', false],
+    ['numeric(10,2)', 'numeric(12,2)', true],
+    ['numeric(10,2)', 'numeric(12,3)', false],
+    ['integer', 'bigint', false],
+    ['text', 'varchar(10)', false],
+  ])('%s → %s is %s', (from, to, ok) => {
+    expect(isBinaryCoercible(from, to)).toBe(ok);
+  });
+});
