@@ -65,45 +65,43 @@ const duration = z.union([
 ]);
 const ratio = z.number().min(0);
 
-const warnFail = (warn: number, fail: number) => z.object({ warnAfterMs: duration.default(warn), failAfterMs: duration.default(fail) }).prefault({});
+const warnFail = (warn: number, fail: number) => z.strictObject({ warnAfterMs: duration.default(warn), failAfterMs: duration.default(fail) }).prefault({});
 
 /** Every threshold, with defaults; a thresholds file or execution input may give any subset. */
-export const thresholdsSchema = z
-  .object({
-    ledger: z.object({ allowOutOfOrder: z.boolean().default(false) }).prefault({}),
-    /** Transactions open this long make CREATE INDEX CONCURRENTLY wait and ACCESS EXCLUSIVE locks queue. */
-    longTransactions: warnFail(60_000, 300_000),
-    /** Sessions waiting this long for a lock. */
-    blockedSessions: warnFail(1_000, 10_000),
-    replicationSlots: z
-      .object({
-        /** An inactive slot retaining more WAL than this fails the check; any inactive slot warns. @default 10 GiB */
-        failRetainedBytes: z.number().nonnegative().default(10 * 1024 ** 3),
-      })
-      .prefault({}),
-    replicaLag: warnFail(5_000, 30_000),
-    storage: z
-      .object({
-        /** Warn when the estimate needs more than this share of free storage. */
-        warnRatio: ratio.default(0.5),
-        /** Fail when it needs more than this share. */
-        failRatio: ratio.default(0.9),
-      })
-      .prefault({}),
-    connections: z.object({ warnRatio: ratio.default(0.8), failRatio: ratio.default(0.95) }).prefault({}),
-    offPeak: z
-      .object({
-        /** Sessions running a query right now (this one aside). */
-        maxActiveSessions: z.number().int().nonnegative().default(20),
-        /** Commits plus rollbacks per second, over all databases, sampled over `sampleMs`. */
-        maxTransactionsPerSecond: z.number().nonnegative().default(500),
-        sampleMs: duration.default(1_000),
-        /** What exceeding either limit means. */
-        status: z.enum(['warn', 'fail']).default('fail'),
-      })
-      .prefault({}),
-  })
-  .strict();
+export const thresholdsSchema = z.strictObject({
+  ledger: z.strictObject({ allowOutOfOrder: z.boolean().default(false) }).prefault({}),
+  /** Transactions open this long make CREATE INDEX CONCURRENTLY wait and ACCESS EXCLUSIVE locks queue. */
+  longTransactions: warnFail(60_000, 300_000),
+  /** Sessions waiting this long for a lock. */
+  blockedSessions: warnFail(1_000, 10_000),
+  replicationSlots: z
+    .strictObject({
+      /** An inactive slot retaining more WAL than this fails the check; any inactive slot warns. @default 10 GiB */
+      failRetainedBytes: z.number().nonnegative().default(10 * 1024 ** 3),
+    })
+    .prefault({}),
+  replicaLag: warnFail(5_000, 30_000),
+  storage: z
+    .strictObject({
+      /** Warn when the estimate needs more than this share of free storage. */
+      warnRatio: ratio.default(0.5),
+      /** Fail when it needs more than this share. */
+      failRatio: ratio.default(0.9),
+    })
+    .prefault({}),
+  connections: z.strictObject({ warnRatio: ratio.default(0.8), failRatio: ratio.default(0.95) }).prefault({}),
+  offPeak: z
+    .strictObject({
+      /** Sessions running a query right now (this one aside). */
+      maxActiveSessions: z.number().int().nonnegative().default(20),
+      /** Commits plus rollbacks per second, over all databases, sampled over `sampleMs`. */
+      maxTransactionsPerSecond: z.number().nonnegative().default(500),
+      sampleMs: duration.default(1_000),
+      /** What exceeding either limit means. */
+      status: z.enum(['warn', 'fail']).default('fail'),
+    })
+    .prefault({}),
+});
 
 export type Thresholds = z.output<typeof thresholdsSchema>;
 export type ThresholdsInput = z.input<typeof thresholdsSchema>;
