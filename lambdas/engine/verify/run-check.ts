@@ -140,7 +140,7 @@ interface ExplainOutput {
 
 async function explain(client: pg.Client, query: string, analyze: boolean): Promise<ExplainOutput> {
   const options = analyze ? 'ANALYZE, TIMING OFF, VERBOSE, FORMAT JSON' : 'VERBOSE, FORMAT JSON';
-  const { rows } = await client.query({ text: `EXPLAIN (${options}) ${query}`, rowMode: 'array', types: RAW_TEXT });
+  const { rows } = await client.query({ text: `EXPLAIN (${options}) ${query}`, rowMode: 'array', types: RAW_TEXT, queryMode: 'extended' } as pg.QueryConfig);
   const parsed = JSON.parse(String(rows[0]?.[0])) as ExplainOutput[];
   return parsed[0]!;
 }
