@@ -6,6 +6,7 @@ import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
 import { loadMigrationSet, type MigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { runPreflight, type PreflightOptions } from '../../lambdas/engine/preflight/preflight.ts';
 import { preflightChecks } from '../../lambdas/engine/preflight/registry.ts';
+import { dataDirectoryFreeStorage } from '../../lambdas/local/data-directory-storage.ts';
 import { urlConnector } from '../../lambdas/local/url-connector.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { migrationDir } from '../support/migration-dir.ts';
@@ -148,6 +149,13 @@ describe('preflight checks', () => {
     expect(needs.map((n) => [n.version, n.work, n.table])).toEqual([['2', 'build', 'items'], ['3', 'rewrite', 'items']]);
     expect((await check('storage', { freeStorageBytes: async () => 1e12 })).result.status).toBe('pass');
     expect((await check('storage', { freeStorageBytes: async () => 1e6 })).result).toMatchObject({ status: 'fail', remedy: expect.stringMatching(/Grow the storage/) });
+  });
+
+  it('storage: reads free space from the data directory of a local server, and knows nothing of a remote one', async () => {
+    const free = await dataDirectoryFreeStorage(urlConnector(db.url), db.url)();
+    expect(free).toBeGreaterThan(0);
+    const remote = 'postgres://u:p@db.example.com:5432/app';
+    expect(await dataDirectoryFreeStorage(urlConnector(remote), remote)()).toBeUndefined();
   });
 
   it('storage: passes when nothing pending builds or rewrites an existing table', async () => {
