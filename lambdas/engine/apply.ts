@@ -7,10 +7,12 @@ import { runScript, statementBlocksClients, type Cursor, type ExecutionSettings 
 import { ensureLedger, finishRun, readApplied, recordApplied, removeApplied, startRun, type AppliedMigration } from './ledger.ts';
 import { compareVersions, type Migration, type MigrationSet } from './migrations/load.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { readDatabaseSchema } from './lint/database.ts';
 import { gateForApply } from './lint/gate.ts';
+import { SchemaTracker } from './lint/schema.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { checkServerSupports, serverVersion, type ServerVersion } from './server-version.ts';
-import { describeEffect, lockBlocks, relationName, type StatementEffect } from './sql/effects.ts';
+import { describeEffect, lockBlocks, type StatementEffect } from './sql/effects.ts';
 
 export interface RunOptions {
   readonly connector: Connector;
@@ -157,24 +159,26 @@ export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to
   const client = await options.connector.connect();
   let applied: AppliedMigration[];
   let server: ServerVersion;
+  let schema: SchemaTracker;
   try {
     server = await serverVersion(client);
     applied = await readApplied(client);
+    // The linter's view of the schema, so that the plan and the lint gate judge with the same facts.
+    schema = new SchemaTracker(await readDatabaseSchema(client));
   } finally {
     await client.end().catch(() => {});
   }
   checkApplied(options.set, applied);
   const pending = pendingMigrations(options.set, applied, options);
   checkServerSupports(server, pending);
-  const created = new Set<string>();
   const migrations = pending.map((m): PlannedMigration => ({
     version: m.version,
     name: m.name,
     file: m.up.file,
     mode: m.up.autocommit ? 'autocommit' : 'transaction',
     statements: m.up.statements.map((s) => {
-      const effect = describeEffect(s, { isNewTable: (t) => created.has(t) });
-      if (s.kind === 'CreateStmt') created.add(relationName(s.node.relation));
+      const effect = describeEffect(s, schema.effectContext());
+      schema.apply(s, true);
       const lockTimeoutMs = m.up.directives.lockTimeoutMs ?? options.lockTimeoutMs ?? 500;
       return {
         file: m.up.file,

@@ -8,7 +8,7 @@ import type { DatabaseSchema, TableState } from './schema.ts';
  */
 export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSchema> {
   const hidden = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'airlock') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
-  const tablesQuery = client.query<{ schema: string; name: string; kind: string; rows: number; bytes: string }>(
+  const tables = await client.query<{ schema: string; name: string; kind: string; rows: number; bytes: string }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
             CASE WHEN c.relkind = 'p'
                  THEN (SELECT coalesce(sum(greatest(p.reltuples, 0)), -1) FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf)
@@ -19,28 +19,27 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${hidden}`,
   );
-  const columnsQuery = client.query<{ schema: string; name: string; column: string; type: string }>(
+  const columns = await client.query<{ schema: string; name: string; column: string; type: string }>(
     `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f') AND ${hidden}`,
   );
-  const checksQuery = client.query<{ schema: string; name: string; constraint: string; validated: boolean; def: string; column: string | null }>(
+  const checks = await client.query<{ schema: string; name: string; constraint: string; validated: boolean; def: string; column: string | null }>(
     `SELECT n.nspname AS schema, c.relname AS name, k.conname AS constraint, k.convalidated AS validated,
             pg_get_constraintdef(k.oid) AS def,
             (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = k.conkey[1]) AS column
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE k.contype = 'c' AND ${hidden}`,
   );
-  const indexesQuery = client.query<{ schema: string; index: string; table_schema: string; table: string }>(
+  const indexes = await client.query<{ schema: string; index: string; table_schema: string; table: string }>(
     `SELECT n.nspname AS schema, i.relname AS index, tn.nspname AS table_schema, t.relname AS table
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
        JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
       WHERE ${hidden}`,
   );
-  const schemasQuery = client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace n WHERE ${hidden}`);
-  // pg queues queries on one client; starting them together saves nothing but keeps this readable.
-  const [tables, columns, checks, indexes, schemas] = await Promise.all([tablesQuery, columnsQuery, checksQuery, indexesQuery, schemasQuery]);
+  const schemas = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace n WHERE ${hidden}`);
+  // One after another: pg 9 will refuse a query on a client that is still running one.
 
   const byKey = new Map<string, Omit<TableState, 'isNew'>>();
   for (const t of tables.rows) {
