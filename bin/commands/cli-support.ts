@@ -11,6 +11,14 @@ export class ExitCode extends Error {
   }
 }
 
+/** A command was called wrongly (exit 2), as opposed to failing at its work (exit 1). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** `--database-url`, defaulting to DATABASE_URL; the help never shows its value (it holds a password). */
 export function databaseUrlOption(): Option {
   return new Option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL); use the writer endpoint, not RDS Proxy');
@@ -18,7 +26,7 @@ export function databaseUrlOption(): Option {
 
 export function resolveDatabaseUrl(value: string | undefined): string {
   const url = value ?? process.env.DATABASE_URL;
-  if (!url) throw new InvalidArgumentError('no database given: pass --database-url postgres://… or set DATABASE_URL.');
+  if (!url) throw new UsageError('no database given: pass --database-url postgres://… or set DATABASE_URL.');
   return url;
 }
 
@@ -36,11 +44,12 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
     return 0;
   } catch (error) {
     if (error instanceof ExitCode) return error.code;
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof InvalidArgumentError) {
+    if (error instanceof UsageError) {
       process.stderr.write(`airlock: ${redact(error.message)}\n`);
       return 2;
     }
+    // Commander has printed its own parse errors already.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const message = error instanceof AirlockError ? error.message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
     process.stderr.write(`airlock: ${redact(message)}\n`);
     return 1;

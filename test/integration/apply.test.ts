@@ -166,7 +166,7 @@ describe('apply under lock contention', () => {
     const killer = await db.connect();
     const kill = (async () => {
       for (let i = 0; i < 100; i++) {
-        const { rows } = await killer.query(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND pid <> pg_backend_pid()`);
+        const { rows } = await killer.query(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND datname = current_database() AND pid <> pg_backend_pid()`);
         if (rows.length > 0) return;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -241,7 +241,9 @@ describe('plan (dry run)', () => {
       '1_col.sql': 'ALTER TABLE t ADD COLUMN b uuid DEFAULT gen_random_uuid();',
       '2_idx.sql': 'CREATE INDEX CONCURRENTLY t_a ON t (a);',
     });
-    const planned = await plan({ connector: urlConnector(db.url), set: await loadMigrationSet(dir) });
+    const { migrations: planned, server, serverNotes } = await plan({ connector: urlConnector(db.url), set: await loadMigrationSet(dir) });
+    expect(server.num).toBeGreaterThanOrEqual(130000);
+    expect(serverNotes.join('; ')).toContain('REINDEX CONCURRENTLY is available');
     expect(planned.map((m) => [m.version, m.mode])).toEqual([
       ['1', 'transaction'],
       ['2', 'autocommit'],

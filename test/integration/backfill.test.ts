@@ -32,8 +32,9 @@ describe('batched data changes', () => {
   });
 
   it('stops at the time budget with a cursor, and the next call resumes from the ledger without repeating a row', async () => {
-    const dir = await migrationDir({ '1_copy.sql': `-- airlock:batch table=src key=id size=1000 pause=40\nINSERT INTO dst SELECT id, v FROM src WHERE id > :lo AND id <= :hi;` });
-    const first = await applyDir(db.url, dir, { timeBudgetMs: 150 });
+    // 11 batches with 150 ms pauses take over 1.6 s: a 1 s budget stops the run partway.
+    const dir = await migrationDir({ '1_copy.sql': `-- airlock:batch table=src key=id size=1000 pause=150\nINSERT INTO dst SELECT id, v FROM src WHERE id > :lo AND id <= :hi;` });
+    const first = await applyDir(db.url, dir, { timeBudgetMs: 1000 });
     expect(first.done).toBe(false);
     expect(first.cursor).toMatchObject({ version: '1', statementIndex: 0 });
     const copied = Number((await db.sql('SELECT count(*) AS n FROM dst')).rows[0].n);
@@ -44,7 +45,7 @@ describe('batched data changes', () => {
     expect(run.rows[0].status).toBe('paused');
 
     let result = first;
-    for (let i = 0; i < 50 && !result.done; i++) result = await applyDir(db.url, dir, { timeBudgetMs: 150 });
+    for (let i = 0; i < 20 && !result.done; i++) result = await applyDir(db.url, dir, { timeBudgetMs: 1000 });
 
     expect(result.done).toBe(true);
     const { rows } = await db.sql('SELECT count(*)::int AS n FROM dst');

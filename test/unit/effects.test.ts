@@ -40,6 +40,34 @@ describe('describeEffect', () => {
     expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text').work).toBe('rewrite');
   });
 
+  it('judges a USING that only casts the column like a plain type change, and any other USING as a rewrite', () => {
+    const ctx: SchemaContext = { columnType: () => 'character varying(20)' };
+    expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text USING a::text', ctx).work).toBe('catalog');
+    expect(effect('ALTER TABLE t ALTER COLUMN a TYPE text USING lower(a)', ctx).work).toBe('rewrite');
+  });
+
+  it('builds nothing for CREATE INDEX ON ONLY a partitioned parent', () => {
+    expect(effect('CREATE INDEX e_at ON ONLY events (at)').work).toBe('catalog');
+  });
+
+  it("locks the index's table for DROP INDEX when the schema knows it", () => {
+    expect(effect('DROP INDEX big_idx', { indexTable: () => 'big' }).locks).toEqual([{ table: 'big', lock: 'ACCESS EXCLUSIVE' }]);
+  });
+
+  it('treats ALTER INDEX … ATTACH PARTITION as catalog only, and DETACH PARTITION as locking both tables', () => {
+    expect(effect('ALTER INDEX parent_idx ATTACH PARTITION part_idx').work).toBe('catalog');
+    expect(effect('ALTER TABLE events DETACH PARTITION events_2023').locks.map((l) => l.table).sort()).toEqual(['events', 'events_2023']);
+  });
+
+  it('scans the table for ADD COLUMN … REFERENCES, blocking writes on both tables', () => {
+    const e = effect('ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id)');
+    expect(e.work).toBe('scan');
+    expect(e.locks).toEqual([
+      { table: 'orders', lock: 'ACCESS EXCLUSIVE' },
+      { table: 'users', lock: 'SHARE ROW EXCLUSIVE' },
+    ]);
+  });
+
   it('does no work on a table created earlier in the run', () => {
     expect(effect('CREATE INDEX i ON t (a)', { isNewTable: (t) => t === 't' }).work).toBe('none');
   });
@@ -53,6 +81,11 @@ describe('isBinaryCoercible', () => {
     ['numeric(10,2)', 'numeric(12,3)', false],
     ['integer', 'bigint', false],
     ['text', 'varchar(10)', false],
+    ['text', 'varchar', true],
+    ['timestamp(3) with time zone', 'timestamptz(6)', true],
+    ['timestamp with time zone', 'timestamptz(3)', false],
+    ['double precision', 'float8', true],
+    ['cidr', 'inet', true],
   ])('%s → %s is %s', (from, to, ok) => {
     expect(isBinaryCoercible(from, to)).toBe(ok);
   });

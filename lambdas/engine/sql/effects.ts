@@ -64,6 +64,8 @@ export interface SchemaContext {
   columnType?(table: string, column: string): string | undefined;
   /** A validated `CHECK (col IS NOT NULL)` exists, so SET NOT NULL skips its scan (PG12+). */
   hasNotNullCheck?(table: string, column: string): boolean;
+  /** The table an index belongs to, when known (DROP INDEX locks the index's table). */
+  indexTable?(index: string): string | undefined;
 }
 
 export function relationName(rv: { schemaname?: string; relname?: string } | undefined): string {
@@ -130,6 +132,8 @@ export function isBinaryCoercible(from: string, to: string): boolean {
   const t = normalizeType(to);
   if (f.base === t.base && f.mods.length === 0 && t.mods.length === 0) return true;
   if ((f.base === 'varchar' || f.base === 'text') && t.base === 'text') return true;
+  if (f.base === 'text' && t.base === 'varchar' && t.mods.length === 0) return true;
+  if (PRECISION_TYPES.has(f.base) && f.base === t.base) return t.mods.length === 0 || (f.mods.length > 0 && t.mods[0]! >= f.mods[0]!);
   if (f.base === 'varchar' && t.base === 'varchar') return t.mods.length === 0 || (f.mods.length > 0 && t.mods[0]! >= f.mods[0]!);
   if (f.base === 'numeric' && t.base === 'numeric') {
     if (t.mods.length === 0) return true;
@@ -140,8 +144,13 @@ export function isBinaryCoercible(from: string, to: string): boolean {
   return false;
 }
 
+/** Types whose precision can grow (or be dropped) without a rewrite. */
+const PRECISION_TYPES = new Set(['timestamp without time zone', 'timestamp with time zone', 'time without time zone', 'time with time zone', 'interval']);
+
 function normalizeType(type: string): { base: string; mods: number[] } {
-  const m = /^\s*([a-z_ ]+?)\s*(?:\(([\d,\s]+)\))?\s*$/i.exec(type.toLowerCase());
+  // format_type prints `timestamp(3) with time zone`; move the precision to the end like the other types.
+  const lower = type.toLowerCase().trim().replace(/^(timestamp|time)\((\d+)\)( with(?:out)? time zone)$/, '$1$3($2)');
+  const m = /^\s*([a-z_ ]+?)\s*(?:\(([\d,\s]+)\))?\s*$/i.exec(lower);
   const raw = (m?.[1] ?? type).trim();
   const aliases: Record<string, string> = {
     'character varying': 'varchar',
@@ -156,6 +165,17 @@ function normalizeType(type: string): { base: string; mods: number[] } {
     'character': 'char',
     'timestamptz': 'timestamp with time zone',
     'timestamp': 'timestamp without time zone',
+    'timetz': 'time with time zone',
+    'time': 'time without time zone',
+    'float8': 'double precision',
+    'float4': 'real',
+    'bool': 'boolean',
+    'serial': 'integer',
+    'serial4': 'integer',
+    'bigserial': 'bigint',
+    'serial8': 'bigint',
+    'smallserial': 'smallint',
+    'serial2': 'smallint',
   };
   return { base: aliases[raw] ?? raw, mods: (m?.[2] ?? '').split(',').filter((s) => s.trim()).map(Number) };
 }
@@ -180,6 +200,8 @@ function effectParts(stmt: Pick<ParsedStatement, 'kind' | 'node'>, ctx: SchemaCo
     case 'IndexStmt': {
       const table = relationName(n.relation);
       const unique = n.unique ? 'UNIQUE ' : '';
+      // ON ONLY a partitioned parent: an invalid index on the parent alone, no partition is read.
+      if (n.relation && n.relation.inh !== true) return [{ table, lock: 'SHARE', work: 'catalog', what: `CREATE ${unique}INDEX ON ONLY ${table} creates the parent's index without building on any partition` }];
       return n.concurrent
         ? [{ table, lock: SUE, work: 'build', what: `CREATE ${unique}INDEX CONCURRENTLY builds the index in two scans while reads and writes continue` }]
         : [{ table, lock: 'SHARE', work: isNew(table) ? 'none' : 'build', what: `CREATE ${unique}INDEX blocks writes to ${table} for the whole build` }];
@@ -190,11 +212,12 @@ function effectParts(stmt: Pick<ParsedStatement, 'kind' | 'node'>, ctx: SchemaCo
       );
       switch (n.removeType) {
         case 'OBJECT_INDEX':
-          return objects.map((o) =>
-            n.concurrent
-              ? { table: `index ${o}`, lock: SUE, work: 'catalog' as Work, what: `DROP INDEX CONCURRENTLY waits for running queries without blocking them` }
-              : { table: `index ${o}`, lock: AE, work: 'catalog' as Work, what: `DROP INDEX takes ACCESS EXCLUSIVE on the index's table, blocking reads and writes while it waits` },
-          );
+          return objects.map((o) => {
+            const table = ctx.indexTable?.(o) ?? `the table of index ${o}`;
+            return n.concurrent
+              ? { table, lock: SUE, work: 'catalog' as Work, what: `DROP INDEX CONCURRENTLY ${o} waits for running queries without blocking them` }
+              : { table, lock: AE, work: 'catalog' as Work, what: `DROP INDEX ${o} takes ACCESS EXCLUSIVE on the index's table, blocking reads and writes while it waits` };
+          });
         case 'OBJECT_TABLE':
         case 'OBJECT_MATVIEW':
         case 'OBJECT_VIEW':
@@ -263,6 +286,14 @@ function effectParts(stmt: Pick<ParsedStatement, 'kind' | 'node'>, ctx: SchemaCo
   }
 }
 
+/** No USING, or `USING col` / `USING col::<the new type>`: PostgreSQL then judges the change like a plain one. */
+function usingIsPlain(using: any, column: string, to: string): boolean {
+  if (using === undefined) return true;
+  const expr = using.TypeCast && typeNameOf(using.TypeCast.typeName) === to ? using.TypeCast.arg : using;
+  const fields: any[] = expr?.ColumnRef?.fields ?? [];
+  return fields.length === 1 && fields[0]?.String?.sval === column;
+}
+
 function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
   const table = relationName(n.relation);
   const fresh = ctx.isNewTable?.(table) ?? false;
@@ -284,6 +315,7 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         for (const k of constraints) {
           if (k?.contype === 'CONSTR_PRIMARY' || k?.contype === 'CONSTR_UNIQUE') add(AE, 'build', `ADD COLUMN … ${k.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE'} builds an index under ACCESS EXCLUSIVE`);
           if (k?.contype === 'CONSTR_FOREIGN') {
+            if (!k.skip_validation) add(SRE, 'scan', `the new column's REFERENCES is checked by scanning ${table}`);
             parts.push({ table: relationName(k.pktable), lock: SRE, work: 'catalog', what: `the new column's REFERENCES locks ${relationName(k.pktable)} against writes` });
           }
           if (k?.contype === 'CONSTR_CHECK' && !k.skip_validation) add(AE, dflt ? 'scan' : 'catalog', 'the new column\'s CHECK is checked against every row');
@@ -294,7 +326,7 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         const def = c.def?.ColumnDef ?? {};
         const to = typeNameOf(def.typeName);
         const from = ctx.columnType?.(table, c.name);
-        if (from && isBinaryCoercible(from, to) && !def.raw_default) add(AE, 'catalog', `ALTER COLUMN ${c.name} TYPE ${to} from ${from} is binary-coercible: catalog only`);
+        if (from && isBinaryCoercible(from, to) && usingIsPlain(def.raw_default, c.name, to)) add(AE, 'catalog', `ALTER COLUMN ${c.name} TYPE ${to} from ${from} is binary-coercible: catalog only`);
         else add(AE, 'rewrite', `ALTER COLUMN ${c.name} TYPE ${to}${from ? ` from ${from}` : ' (old type unknown)'} rewrites the table and its indexes`);
         break;
       }
@@ -334,12 +366,19 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         add(SUE, 'scan', `VALIDATE CONSTRAINT ${c.name} scans the table while reads and writes continue`);
         break;
       case 'AT_AttachPartition':
+        if (n.objtype === 'OBJECT_INDEX') {
+          add(SUE, 'catalog', `ALTER INDEX … ATTACH PARTITION ${relationName(c.def?.PartitionCmd?.name)}: catalog only`);
+          break;
+        }
         add(SUE, 'scan', `ATTACH PARTITION scans the partition unless a CHECK implies its bound`);
         parts.push({ table: relationName(c.def?.PartitionCmd?.name), lock: AE, work: 'scan', what: 'ATTACH PARTITION locks the partition being attached' });
         break;
       case 'AT_DetachPartition':
         if (c.def?.PartitionCmd?.concurrent) add(SUE, 'catalog', 'DETACH PARTITION CONCURRENTLY (PG14+) lets queries continue');
-        else add(AE, 'catalog', 'DETACH PARTITION takes ACCESS EXCLUSIVE on the parent and the partition');
+        else {
+          add(AE, 'catalog', 'DETACH PARTITION takes ACCESS EXCLUSIVE on the parent and the partition');
+          parts.push({ table: relationName(c.def?.PartitionCmd?.name), lock: AE, work: 'catalog', what: 'DETACH PARTITION locks the partition being detached' });
+        }
         break;
       case 'AT_DetachPartitionFinalize':
         add(SUE, 'catalog', 'DETACH PARTITION … FINALIZE');

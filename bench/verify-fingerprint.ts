@@ -1,0 +1,100 @@
+/**
+ * Cost of the post-apply built-in checks and of the content-hash fingerprint on a 2M-row table,
+ * measured side by side with plain sequential scans of the same table, in one run, rounds
+ * interleaved so that cache and CPU noise hit every variant alike.
+ *
+ *   node bench/verify-fingerprint.ts            (embedded PostgreSQL 17)
+ *   BENCH_DATABASE_URL=postgres://… node bench/verify-fingerprint.ts
+ *   BENCH_ROWS=2000000 BENCH_ROUNDS=7            (defaults)
+ */
+import pg from 'pg';
+import { rowHashExpression, takeFingerprint } from '../lambdas/engine/fingerprint.ts';
+import { ensureLedger, recordApplied } from '../lambdas/engine/ledger.ts';
+import { loadMigrationSet } from '../lambdas/engine/migrations/load.ts';
+import { loadParser } from '../lambdas/engine/sql/parse.ts';
+import { runVerification } from '../lambdas/engine/verify/verify.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../lambdas/local/embedded-postgres.ts';
+import { urlConnector } from '../lambdas/local/url-connector.ts';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+
+let server: EmbeddedServer | undefined;
+let baseUrl = process.env.BENCH_DATABASE_URL;
+if (!baseUrl) {
+  server = await startEmbeddedPostgres();
+  baseUrl = server.url;
+}
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+await admin.query('DROP DATABASE IF EXISTS airlock_bench_verify WITH (FORCE)');
+await admin.query('CREATE DATABASE airlock_bench_verify');
+const url = new URL(baseUrl);
+url.pathname = '/airlock_bench_verify';
+const client = new pg.Client({ connectionString: url.toString() });
+await client.connect();
+
+const upSql = `CREATE TABLE payments (
+  id bigint PRIMARY KEY, account_id int NOT NULL, amount numeric(12,2), status text,
+  created_at timestamptz NOT NULL DEFAULT now(), note text);
+CREATE INDEX payments_account_idx ON payments (account_id);`;
+const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-'));
+await writeFile(join(dir, '0001_payments.up.sql'), upSql);
+await loadParser();
+const set = await loadMigrationSet(dir);
+
+process.stdout.write(`building a ${ROWS.toLocaleString('en')}-row table…\n`);
+await client.query(upSql);
+await client.query(
+  `INSERT INTO payments SELECT g, g % 1000, (g % 10000) / 100.0, CASE WHEN g % 3 = 0 THEN 'open' ELSE 'closed' END,
+          timestamptz '2024-01-01' + g * interval '1 second', md5(g::text) FROM generate_series(1, $1) g`,
+  [ROWS],
+);
+await client.query('VACUUM ANALYZE payments');
+await ensureLedger(client);
+await recordApplied(client, { version: '1', name: 'payments', checksum: set.migrations[0]!.up.checksum, durationMs: 1, runId: 'bench' });
+const { rows: sizeRows } = await client.query(`SELECT pg_size_pretty(pg_relation_size('payments')) AS heap, current_setting('server_version') AS v, current_setting('max_parallel_workers_per_gather') AS w`);
+const { rows: cols } = await client.query(`SELECT attname AS name, atttypid::int AS "typeId" FROM pg_attribute WHERE attrelid = 'payments'::regclass AND attnum > 0 ORDER BY attnum`);
+
+const connector = urlConnector(url.toString());
+const variants: Record<string, () => Promise<unknown>> = {
+  // Forced to a sequential scan: the primary key would otherwise answer count(*) with an index-only scan.
+  'seq scan: count(*)': () => client.query(`BEGIN; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SELECT count(*) FROM payments; COMMIT`),
+  'seq scan reading every column (row IS NOT NULL)': () => client.query(`SELECT count(*) FROM payments p WHERE p IS NOT NULL`),
+  'seq scan printing every row as text (what COPY does)': () => client.query(`SELECT sum(length(p::text)) FROM payments p`),
+  'built-in checks': () => runVerification({ connector, set, builtIns: true }),
+  'fingerprint, counts only': () => takeFingerprint(client, { content: false }),
+  'fingerprint --content (PG14+ typed row hash)': () => takeFingerprint(client, { content: true }),
+  'content hash as on PG13 (whole-row text hash)': () => client.query(`SELECT count(*), sum(${rowHashExpression(130000, 'p', cols)}) FROM payments p`),
+};
+
+const timings = new Map<string, number[]>(Object.keys(variants).map((k) => [k, []]));
+for (const run of Object.values(variants)) await run(); // warm the cache and the parser
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, run] of Object.entries(variants)) {
+    const started = performance.now();
+    await run();
+    timings.get(name)!.push(performance.now() - started);
+  }
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const m = new Map([...timings].map(([k, v]) => [k, median(v)]));
+const seq = m.get('seq scan: count(*)')!;
+const readAll = m.get('seq scan reading every column (row IS NOT NULL)')!;
+const asText = m.get('seq scan printing every row as text (what COPY does)')!;
+const combined = m.get('built-in checks')! + m.get('fingerprint --content (PG14+ typed row hash)')!;
+
+process.stdout.write(`\nPostgreSQL ${sizeRows[0].v}, ${ROWS.toLocaleString('en')} rows, heap ${sizeRows[0].heap}, max_parallel_workers_per_gather ${sizeRows[0].w}; median of ${ROUNDS} interleaved rounds\n\n`);
+process.stdout.write('| variant | median ms | × seq scan count(*) |\n|---|---:|---:|\n');
+for (const [name, ms] of m) process.stdout.write(`| ${name} | ${ms.toFixed(1)} | ${(ms / seq).toFixed(2)} |\n`);
+process.stdout.write(`\nbuilt-in checks + fingerprint --content: ${combined.toFixed(1)} ms = ${(combined / seq).toFixed(2)} × seq scan count(*), ` +
+  `${(combined / readAll).toFixed(2)} × a seq scan reading every column, ${(combined / asText).toFixed(2)} × a seq scan printing every row\n`);
+
+await client.end();
+await admin.query('DROP DATABASE IF EXISTS airlock_bench_verify WITH (FORCE)');
+await admin.end();
+await rm(dir, { recursive: true, force: true });
+await server?.stop();

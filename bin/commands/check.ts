@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { InputError } from '../../lambdas/errors.ts';
+import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
+import { runPreflight, type PreflightReport } from '../../lambdas/engine/preflight/preflight.ts';
+import { thresholdsSchema, type ThresholdsInput } from '../../lambdas/engine/preflight/types.ts';
+import { dataDirectoryFreeStorage } from '../../lambdas/local/data-directory-storage.ts';
+import { urlConnector } from '../../lambdas/local/url-connector.ts';
+import { ExitCode, databaseUrlOption, resolveDatabaseUrl } from './cli-support.ts';
+
+export interface CheckCommandOptions {
+  databaseUrl?: string;
+  dir: string;
+  format?: 'text' | 'json';
+  /** JSON file with any subset of the thresholds. */
+  thresholds?: string;
+}
+
+const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
+
+/** Reads and validates a thresholds file; a bad one is an InputError naming the field. */
+export async function readThresholds(file: string): Promise<ThresholdsInput> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new InputError([{ file, message: `cannot be read as JSON (${(error as Error).message}); write e.g. {"longTransactions": {"failAfterMs": "10min"}}.` }]);
+  }
+  const parsed = thresholdsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InputError(parsed.error.issues.map((i) => ({ file, message: `${i.path.join('.') || '(top level)'}: ${i.message}` })));
+  }
+  return raw as ThresholdsInput;
+}
+
+/** `airlock check`: the preflight health checks. Returns the report; the CLI exits 1 when a check failed. */
+export async function checkCommand(opts: CheckCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<PreflightReport> {
+  const url = resolveDatabaseUrl(opts.databaseUrl);
+  const connector = urlConnector(url);
+  const set = await loadMigrationSet(opts.dir);
+  const thresholds = opts.thresholds ? await readThresholds(opts.thresholds) : undefined;
+  const report = await runPreflight({ connector, set, freeStorageBytes: dataDirectoryFreeStorage(connector, url), ...(thresholds && { thresholds }) });
+  if (opts.format === 'json') {
+    out.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  }
+  out.write(`checking ${connector.describe()}${report.server ? ` (PostgreSQL ${report.server.version})` : ''}\n`);
+  for (const r of report.results) {
+    out.write(`  ${LABEL[r.status]}  ${r.id.padEnd(18)} ${r.message}\n`);
+    if (r.remedy) out.write(`        → ${r.remedy}\n`);
+  }
+  out.write(`${report.counts.pass} passed, ${report.counts.warn} warning${report.counts.warn === 1 ? '' : 's'}, ${report.counts.fail} failed; ${report.pending.length} pending\n`);
+  return report;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('preflight health checks (connections, long transactions, locks, slots, lag, storage, ledger, off-peak); exit 1 when one fails')
+    .addOption(databaseUrlOption())
+    .requiredOption('--dir <dir>', 'migration directory')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--thresholds <file>', 'JSON file overriding any thresholds, e.g. {"longTransactions": {"failAfterMs": "10min"}}')
+    .action(async (opts: CheckCommandOptions) => {
+      const report = await checkCommand(opts);
+      if (!report.passed) throw new ExitCode(1);
+    });
+}

@@ -1,0 +1,63 @@
+import { Command, Option } from 'commander';
+import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
+import type { CheckResult } from '../../lambdas/engine/verify/run-check.ts';
+import { runVerification, type VerificationReport } from '../../lambdas/engine/verify/verify.ts';
+import { urlConnector } from '../../lambdas/local/url-connector.ts';
+import { ExitCode, databaseUrlOption, durationArg, resolveDatabaseUrl } from './cli-support.ts';
+
+export interface VerifyCommandOptions {
+  databaseUrl?: string;
+  dir: string;
+  format?: 'text' | 'json';
+  runId?: string;
+  statementTimeout?: number;
+  builtIns?: boolean;
+}
+
+const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
+
+/** `airlock verify`: built-in checks, then the verify files of applied migrations. Returns the report; the CLI exits 1 when a check failed. */
+export async function verifyCommand(opts: VerifyCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<VerificationReport> {
+  const connector = urlConnector(resolveDatabaseUrl(opts.databaseUrl));
+  const set = await loadMigrationSet(opts.dir);
+  const report = await runVerification({
+    connector,
+    set,
+    ...(opts.runId !== undefined && { runId: opts.runId }),
+    ...(opts.statementTimeout !== undefined && { statementTimeoutMs: opts.statementTimeout }),
+    ...(opts.builtIns === false && { builtIns: false }),
+  });
+  if (opts.format === 'json') {
+    out.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  }
+  out.write(`verifying ${connector.describe()}${report.runId ? ` (run ${report.runId})` : ''}: ${report.results.length} checks\n`);
+  const width = Math.max(0, ...report.results.map((r) => r.name.length));
+  for (const r of report.results) out.write(formatCheck(r, width));
+  out.write(`${report.counts.pass} passed, ${report.counts.warn} warning${report.counts.warn === 1 ? '' : 's'}, ${report.counts.fail} failed\n`);
+  return report;
+}
+
+function formatCheck(r: CheckResult, width: number): string {
+  let text = `  ${LABEL[r.status]}  ${r.name.padEnd(width)}  ${r.message}  [${r.source}, ${r.durationMs} ms]\n`;
+  if (r.status === 'pass') return text;
+  for (const row of r.rows ?? []) text += `        row: ${JSON.stringify(row)}\n`;
+  if (r.plan?.length) text += `        plan:\n${r.plan.map((l) => `          ${l}\n`).join('')}`;
+  return text;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('run the built-in checks and the verify files of applied migrations (each check READ ONLY); exit 1 when one fails')
+    .addOption(databaseUrlOption())
+    .requiredOption('--dir <dir>', 'migration directory')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--run-id <id>', 'check the indexes this run created (default: the run of the latest applied migration)')
+    .addOption(new Option('--statement-timeout <duration>', 'statement_timeout of each check unless its file sets one (default 30s)').argParser(durationArg))
+    .option('--no-built-ins', 'run only the verify files')
+    .action(async (opts: VerifyCommandOptions) => {
+      const report = await verifyCommand(opts);
+      if (!report.passed) throw new ExitCode(1);
+    });
+}

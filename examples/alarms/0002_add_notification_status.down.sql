@@ -1,0 +1,1 @@
+ALTER TABLE alarms_alarm DROP COLUMN notification_status;

@@ -1,0 +1,1 @@
+ALTER TABLE alarms_alarm DROP CONSTRAINT alarms_alarm_status_not_null;

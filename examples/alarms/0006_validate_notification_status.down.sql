@@ -1,0 +1,1 @@
+ALTER TABLE alarms_alarm ALTER COLUMN notification_status DROP NOT NULL;

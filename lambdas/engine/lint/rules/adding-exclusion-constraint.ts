@@ -1,0 +1,23 @@
+import type { Rule } from '../types.ts';
+import { alterTableCommands } from '../ast.ts';
+import { lockPhrase } from '../wording.ts';
+
+export const addingExclusionConstraint: Rule = {
+  id: 'adding-exclusion-constraint',
+  severity: 'error',
+  summary: 'ADD CONSTRAINT … EXCLUDE builds its index under ACCESS EXCLUSIVE, with no online alternative',
+  softensOnSmallTables: true,
+  check({ stmt, schema }) {
+    const alter = alterTableCommands(stmt);
+    if (!alter || schema.isNewTable(alter.table)) return [];
+    const { table } = alter;
+    return alter.commands
+      .map((c) => (c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined))
+      .filter((k) => k?.contype === 'CONSTR_EXCLUSION')
+      .map((k) => ({
+        table,
+        message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}EXCLUDE ${lockPhrase('ACCESS EXCLUSIVE', table)} and reads the whole table to build the exclusion index while holding it.`,
+        help: `An exclusion constraint can be neither built CONCURRENTLY nor attached USING INDEX, nor added NOT VALID. Add it when ${table} is created, or build it on a new table and move the rows there; otherwise schedule it in a quiet window and acknowledge it with '-- airlock:allow adding-exclusion-constraint <reason>'.`,
+      }));
+  },
+};

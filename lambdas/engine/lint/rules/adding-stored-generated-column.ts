@@ -1,0 +1,20 @@
+import type { Rule } from '../types.ts';
+import { addedColumns, columnConstraints } from '../ast.ts';
+import { impactSentence } from '../wording.ts';
+
+export const addingStoredGeneratedColumn: Rule = {
+  id: 'adding-stored-generated-column',
+  severity: 'error',
+  summary: 'ADD COLUMN … GENERATED ALWAYS AS (…) STORED computes every row, rewriting the table',
+  softensOnSmallTables: true,
+  check({ stmt, effect, schema }) {
+    return addedColumns(stmt)
+      .filter((c) => !c.created && !schema.isNewTable(c.table))
+      .filter(({ def }) => columnConstraints(def).some((k) => k.contype === 'CONSTR_GENERATED'))
+      .map(({ table, def }) => ({
+        table,
+        message: `${impactSentence(`ADD COLUMN ${def.colname} GENERATED … STORED`, effect, table)}: the expression is computed and stored for every existing row.`,
+        help: `Add a plain nullable column, keep it up to date for new rows with a BEFORE INSERT OR UPDATE trigger, and fill the existing rows with a '-- airlock:batch' migration; or compute the value in a view or in the query instead of storing it.`,
+      }));
+  },
+};

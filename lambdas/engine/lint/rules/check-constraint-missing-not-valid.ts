@@ -1,0 +1,27 @@
+import type { Rule } from '../types.ts';
+import { alterTableCommands } from '../ast.ts';
+import { lockPhrase } from '../wording.ts';
+
+export const checkConstraintMissingNotValid: Rule = {
+  id: 'check-constraint-missing-not-valid',
+  severity: 'error',
+  aliases: ['constraint-missing-not-valid'],
+  summary: 'ADD CONSTRAINT … CHECK without NOT VALID scans the whole table under ACCESS EXCLUSIVE',
+  softensOnSmallTables: true,
+  check({ stmt, schema }) {
+    const alter = alterTableCommands(stmt);
+    if (!alter || schema.isNewTable(alter.table)) return [];
+    const { table } = alter;
+    return alter.commands
+      .map((c) => (c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined))
+      .filter((k) => k?.contype === 'CONSTR_CHECK' && !k.skip_validation)
+      .map((k) => {
+        const name = k.conname ?? '<name>';
+        return {
+          table,
+          message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}CHECK ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table while holding it to check every row.`,
+          help: `Add it with NOT VALID (catalog only; new rows are checked from then on), then in a later migration, or one marked '-- airlock:no-transaction', ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}: that scan takes SHARE UPDATE EXCLUSIVE, so reads and writes continue.`,
+        };
+      });
+  },
+};

@@ -1,0 +1,375 @@
+import type { ParsedStatement } from '../sql/parse.ts';
+import { relationName, typeNameOf, type SchemaContext } from '../sql/effects.ts';
+import { dottedName, nullTestColumn } from './ast.ts';
+import type { SchemaView, TableSize } from './types.ts';
+
+/**
+ * The schema as the linter knows it just before each statement: seeded from the database when one
+ * is given, then changed statement by statement in the order the migrations run. Tables created by
+ * the statements being linted are "new": empty and unseen by clients, so lock rules leave them alone.
+ */
+
+interface CheckState {
+  /** The column of a `CHECK (column IS NOT NULL)`; undefined for other or unknown expressions. */
+  column?: string;
+  /** False for a constraint only seen validated, whose expression was written in an earlier release. */
+  known: boolean;
+  validated: boolean;
+}
+
+export interface TableState {
+  isNew: boolean;
+  partitioned: boolean;
+  columns: Map<string, string>;
+  checks: Map<string, CheckState>;
+  size?: TableSize;
+}
+
+/** What the database says, read once (see database.ts). Keys are table names, `public.` left off. */
+export interface DatabaseSchema {
+  readonly tables: ReadonlyMap<string, Omit<TableState, 'isNew'>>;
+  readonly indexes: ReadonlyMap<string, string>;
+  readonly schemas: ReadonlySet<string>;
+}
+
+/** `public.users` and `users` are the same table to the linter (the default search_path). */
+export function tableKey(name: string): string {
+  return name.startsWith('public.') ? name.slice('public.'.length) : name;
+}
+
+function schemaOf(key: string): string | undefined {
+  const dot = key.indexOf('.');
+  return dot === -1 ? undefined : key.slice(0, dot);
+}
+
+
+/**
+ * A map over a shared, read-only base (what the database said) with local changes on top, so that
+ * each linted unit gets its own view of a large schema without copying it.
+ */
+class LayeredMap<V> {
+  private base: ReadonlyMap<string, V>;
+  private readonly local = new Map<string, V>();
+  private readonly deleted = new Set<string>();
+
+  constructor(base: ReadonlyMap<string, V> = new Map()) {
+    this.base = base;
+  }
+
+  get(key: string): V | undefined {
+    return this.local.get(key) ?? (this.deleted.has(key) ? undefined : this.base.get(key));
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** True when the value is the base's own (copy it before changing it). */
+  isShared(key: string): boolean {
+    return !this.local.has(key) && this.get(key) !== undefined;
+  }
+
+  set(key: string, value: V): void {
+    this.local.set(key, value);
+    this.deleted.delete(key);
+  }
+
+  delete(key: string): void {
+    this.local.delete(key);
+    this.deleted.add(key);
+  }
+
+  keys(): string[] {
+    return [...new Set([...this.base.keys(), ...this.local.keys()])].filter((k) => this.has(k));
+  }
+
+  clone(copy: (v: V) => V): LayeredMap<V> {
+    const c = new LayeredMap<V>(this.base);
+    for (const [k, v] of this.local) c.local.set(k, copy(v));
+    for (const k of this.deleted) c.deleted.add(k);
+    return c;
+  }
+
+  /** A new base wins over every local change to its keys. */
+  rebase(base: ReadonlyMap<string, V>): void {
+    for (const k of base.keys()) {
+      this.local.delete(k);
+      this.deleted.delete(k);
+    }
+    for (const [k, v] of this.base) if (!base.has(k) && !this.local.has(k) && !this.deleted.has(k)) this.local.set(k, v);
+    this.base = base;
+  }
+}
+
+type DatabaseTable = Omit<TableState, 'isNew'>;
+
+export class SchemaTracker implements SchemaView {
+  private tables: LayeredMap<TableState>;
+  private indexes: LayeredMap<string>;
+  private readonly newSchemas: Set<string>;
+  private readonly knownSchemas: Set<string>;
+
+  constructor(db?: DatabaseSchema) {
+    this.tables = new LayeredMap(db ? existingTables(db) : undefined);
+    this.indexes = new LayeredMap(db?.indexes);
+    this.newSchemas = new Set();
+    this.knownSchemas = new Set(db?.schemas ?? []);
+  }
+
+  clone(): SchemaTracker {
+    const c = new SchemaTracker();
+    c.tables = this.tables.clone(copyTable);
+    c.indexes = this.indexes.clone((v) => v);
+    for (const s of this.newSchemas) c.newSchemas.add(s);
+    for (const s of this.knownSchemas) c.knownSchemas.add(s);
+    return c;
+  }
+
+  /**
+   * Replaces what replaying applied migrations guessed with what the database says: it is the
+   * truth for every table it holds.
+   */
+  overlay(db: DatabaseSchema): void {
+    this.tables.rebase(existingTables(db));
+    this.indexes.rebase(db.indexes);
+    for (const s of db.schemas) this.knownSchemas.add(s);
+  }
+
+  /** The table's state, copied out of the shared base first so that changing it changes only this tracker. */
+  private writable(key: string): TableState | undefined {
+    const t = this.tables.get(key);
+    if (t && this.tables.isShared(key)) {
+      const own = copyTable(t);
+      this.tables.set(key, own);
+      return own;
+    }
+    return t;
+  }
+
+  isNewTable(table: string): boolean {
+    return this.tables.get(tableKey(table))?.isNew ?? false;
+  }
+
+  isNewSchema(schema: string): boolean {
+    return this.newSchemas.has(schema);
+  }
+
+  columnType(table: string, column: string): string | undefined {
+    return this.tables.get(tableKey(table))?.columns.get(column);
+  }
+
+  hasNotNullCheck(table: string, column: string): boolean {
+    const checks = this.tables.get(tableKey(table))?.checks;
+    if (!checks) return false;
+    for (const [name, check] of checks) {
+      if (!check.validated) continue;
+      if (check.column === column) return true;
+      // A constraint validated here whose expression lives in an earlier release: trust a name that says so.
+      if (!check.known && name.toLowerCase().includes(column.toLowerCase())) return true;
+    }
+    return false;
+  }
+
+  isPartitioned(table: string): boolean {
+    return this.tables.get(tableKey(table))?.partitioned ?? false;
+  }
+
+  indexTable(index: string): string | undefined {
+    return this.indexes.get(tableKey(index));
+  }
+
+  tableSize(table: string): TableSize | undefined {
+    return this.tables.get(tableKey(table))?.size;
+  }
+
+  /** The view `describeEffect` takes, so the plan and the linter judge with the same facts. */
+  effectContext(): SchemaContext {
+    return {
+      isNewTable: (t) => this.isNewTable(t),
+      columnType: (t, c) => this.columnType(t, c),
+      hasNotNullCheck: (t, c) => this.hasNotNullCheck(t, c),
+      indexTable: (i) => this.indexTable(i),
+    };
+  }
+
+  /**
+   * Records what a statement changes. `pending`: the statement is being linted (its new tables are
+   * new); otherwise it ran in an already-applied migration (its tables exist and may hold rows).
+   */
+  apply(stmt: Pick<ParsedStatement, 'kind' | 'node'>, pending: boolean): void {
+    const n = stmt.node;
+    switch (stmt.kind) {
+      case 'CreateStmt': {
+        const key = tableKey(relationName(n.relation));
+        if (n.if_not_exists && this.tables.has(key)) return;
+        const table: TableState = { isNew: pending, partitioned: n.partspec !== undefined, columns: new Map(), checks: new Map() };
+        for (const elt of n.tableElts ?? []) {
+          if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef);
+          else if (elt.Constraint) this.addConstraint(table, elt.Constraint);
+          else if (elt.TableLikeClause) {
+            const like = this.tables.get(tableKey(relationName(elt.TableLikeClause.relation)));
+            for (const [c, t] of like?.columns ?? []) table.columns.set(c, t);
+          }
+        }
+        this.tables.set(key, table);
+        return;
+      }
+      case 'CreateTableAsStmt': {
+        const key = tableKey(relationName(n.into?.rel));
+        if (n.if_not_exists && this.tables.has(key)) return;
+        this.tables.set(key, { isNew: pending, partitioned: false, columns: new Map(), checks: new Map() });
+        return;
+      }
+      case 'CreateSchemaStmt':
+        if (n.schemaname && !(n.if_not_exists && this.knownSchemas.has(n.schemaname))) {
+          this.knownSchemas.add(n.schemaname);
+          if (pending) this.newSchemas.add(n.schemaname);
+        }
+        return;
+      case 'IndexStmt': {
+        if (!n.idxname) return;
+        const table = tableKey(relationName(n.relation));
+        const schema = schemaOf(table);
+        this.indexes.set(schema ? `${schema}.${n.idxname}` : n.idxname, table);
+        return;
+      }
+      case 'AlterTableStmt':
+        this.alterTable(n);
+        return;
+      case 'RenameStmt':
+        this.rename(n);
+        return;
+      case 'DropStmt':
+        for (const o of n.objects ?? []) {
+          const name = tableKey(o.List ? dottedName(o.List.items) : (o.String?.sval ?? ''));
+          if (n.removeType === 'OBJECT_TABLE' || n.removeType === 'OBJECT_MATVIEW') this.tables.delete(name);
+          else if (n.removeType === 'OBJECT_INDEX') this.indexes.delete(name);
+          else if (n.removeType === 'OBJECT_SCHEMA') {
+            this.newSchemas.delete(name);
+            this.knownSchemas.delete(name);
+            for (const key of this.tables.keys()) if (schemaOf(key) === name) this.tables.delete(key);
+          }
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private addColumn(table: TableState, def: any): void {
+    if (!def.colname) return;
+    table.columns.set(def.colname, typeNameOf(def.typeName));
+    for (const k of (def.constraints ?? []).map((c: any) => c.Constraint)) {
+      if (k?.contype === 'CONSTR_CHECK') this.addConstraint(table, k, def.colname);
+    }
+  }
+
+  private addConstraint(table: TableState, k: any, onColumn?: string): void {
+    if (k.contype !== 'CONSTR_CHECK') return;
+    const column = nullTestColumn(k.raw_expr, 'IS_NOT_NULL');
+    const name = k.conname ?? `${onColumn ?? column ?? 'check'}_check_${table.checks.size}`;
+    table.checks.set(name, { ...(column !== undefined && { column }), known: true, validated: !k.skip_validation });
+  }
+
+  private alterTable(n: any): void {
+    if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
+    const key = tableKey(relationName(n.relation));
+    let table = this.writable(key);
+    if (!table) {
+      // An existing table the linter has not seen: remember what the migrations tell about it.
+      table = { isNew: false, partitioned: false, columns: new Map(), checks: new Map() };
+      this.tables.set(key, table);
+    }
+    for (const c of (n.cmds ?? []).map((x: any) => x.AlterTableCmd)) {
+      switch (c?.subtype) {
+        case 'AT_AddColumn':
+          this.addColumn(table, c.def?.ColumnDef ?? {});
+          break;
+        case 'AT_AlterColumnType':
+          if (c.name) table.columns.set(c.name, typeNameOf(c.def?.ColumnDef?.typeName));
+          break;
+        case 'AT_DropColumn':
+          if (c.name) table.columns.delete(c.name);
+          break;
+        case 'AT_AddConstraint':
+          if (c.def?.Constraint) this.addConstraint(table, c.def.Constraint);
+          break;
+        case 'AT_ValidateConstraint': {
+          const existing = table.checks.get(c.name);
+          if (existing) existing.validated = true;
+          else if (c.name) table.checks.set(c.name, { known: false, validated: true });
+          break;
+        }
+        case 'AT_DropConstraint':
+          if (c.name) table.checks.delete(c.name);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private rename(n: any): void {
+    const key = tableKey(relationName(n.relation));
+    switch (n.renameType) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_MATVIEW': {
+        const table = this.writable(key);
+        if (!table) return;
+        this.tables.delete(key);
+        const schema = schemaOf(key);
+        this.tables.set(schema ? `${schema}.${n.newname}` : n.newname, table);
+        return;
+      }
+      case 'OBJECT_COLUMN': {
+        const columns = this.writable(key)?.columns;
+        const type = columns?.get(n.subname);
+        if (columns && type !== undefined) {
+          columns.delete(n.subname);
+          columns.set(n.newname, type);
+        }
+        return;
+      }
+      case 'OBJECT_TABCONSTRAINT': {
+        const checks = this.writable(key)?.checks;
+        const check = checks?.get(n.subname);
+        if (checks && check) {
+          checks.delete(n.subname);
+          checks.set(n.newname, check);
+        }
+        return;
+      }
+      case 'OBJECT_INDEX': {
+        const table = this.indexes.get(key);
+        if (table === undefined) return;
+        this.indexes.delete(key);
+        const schema = schemaOf(key);
+        this.indexes.set(schema ? `${schema}.${n.newname}` : n.newname, table);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+/** The database's tables as existing (not new) table states, shared by every tracker built on it. */
+const existingCache = new WeakMap<DatabaseSchema, ReadonlyMap<string, TableState>>();
+function existingTables(db: DatabaseSchema): ReadonlyMap<string, TableState> {
+  let tables = existingCache.get(db);
+  if (!tables) {
+    tables = new Map([...db.tables].map(([k, t]: [string, DatabaseTable]) => [k, { ...t, isNew: false }]));
+    existingCache.set(db, tables);
+  }
+  return tables;
+}
+
+function copyTable(t: TableState): TableState {
+  return {
+    isNew: t.isNew,
+    partitioned: t.partitioned,
+    columns: new Map(t.columns),
+    checks: new Map([...t.checks].map(([k, v]) => [k, { ...v }])),
+    ...(t.size && { size: t.size }),
+  };
+}
