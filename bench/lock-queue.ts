@@ -10,7 +10,7 @@
  *   node bench/lock-queue.ts            (env: BENCH_DATABASE_URL, BENCH_ROWS, BENCH_HOLD_S)
  */
 import { join } from 'node:path';
-import { airlockMigrate, benchServer, connect, fmtMs, hasMigrateVerb, machine, migrationDir, printTable, psqlPath, quantile, removeDir, runChild } from './support.ts';
+import { airlockMigrate, benchServer, connect, fmtMs, machine, migrationDir, printTable, psqlPath, quantile, removeDir, runChild } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const HOLD_S = Number(process.env.BENCH_HOLD_S ?? 6);
@@ -125,7 +125,6 @@ async function main(): Promise<void> {
   const results: SideResult[] = [];
   const dir = await migrationDir(MIGRATIONS);
   const files = Object.keys(MIGRATIONS).sort();
-  const airlockHow = hasMigrateVerb() ? 'node bin/airlock.ts migrate' : 'node bench/migrate-api.ts (the migrate CLI verb is not in this checkout; same engine call)';
   console.log(`lock-queue: ${ROWS.toLocaleString('en')} rows, reader holds ${HOLD_S} s, ${WRITERS} writers; PostgreSQL ${server.version}${server.embedded ? ' (embedded)' : ''}; ${machine()}`);
   try {
     if (psql) {
@@ -143,7 +142,7 @@ async function main(): Promise<void> {
       console.log('psql side SKIPPED: no psql client found (looked for /usr/bin/psql, /usr/local/bin/psql and $PATH).');
     }
     const url = await server.freshDatabase('bench_lock_airlock');
-    console.log(`airlock side: ${airlockHow} --dir <dir> (default lock_timeout 500ms) …`);
+    console.log('airlock side: node bin/airlock.ts migrate --database-url <url> --dir <dir> (default lock_timeout 500ms) …');
     results.push(
       await runSide('airlock migrate', url, async () => {
         await airlockMigrate(url, dir);

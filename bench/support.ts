@@ -125,23 +125,16 @@ export async function runChild(command: string, args: readonly string[], options
 /** The Node 24 running this script; the CLI child runs under the same binary. */
 export const NODE = process.execPath;
 
-/**
- * `node bin/airlock.ts migrate --database-url URL --dir DIR …` as a child process; when this
- * checkout has no `migrate` verb yet, `node bench/migrate-api.ts` (the same engine call) instead.
- */
-export async function airlockMigrate(url: string, dir: string, extra: readonly string[] = [], options: { measureMemory?: boolean } = {}): Promise<ChildResult> {
-  const entry = hasMigrateVerb() ? ['bin/airlock.ts', 'migrate'] : ['bench/migrate-api.ts'];
-  const result = await runChild(NODE, [...entry, '--database-url', url, '--dir', dir, ...extra], options);
+/** `node [nodeFlags] bin/airlock.ts migrate --database-url URL --dir DIR …` as a child process. */
+export async function airlockMigrate(
+  url: string,
+  dir: string,
+  extra: readonly string[] = [],
+  options: { measureMemory?: boolean; nodeFlags?: readonly string[] } = {},
+): Promise<ChildResult> {
+  const result = await runChild(NODE, [...(options.nodeFlags ?? []), 'bin/airlock.ts', 'migrate', '--database-url', url, '--dir', dir, ...extra], options);
   if (result.code !== 0) throw new Error(`airlock migrate exited with ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
-}
-
-/** True when this checkout has the `migrate` verb. */
-let migrateVerb: boolean | undefined;
-export function hasMigrateVerb(): boolean {
-  if (migrateVerb !== undefined) return migrateVerb;
-  const r = spawnSync(NODE, ['bin/airlock.ts', 'migrate', '--help'], { cwd: ROOT, encoding: 'utf8' });
-  return (migrateVerb = r.status === 0 && r.stdout.includes('--dir'));
 }
 
 export function psqlPath(): string | undefined {
