@@ -43,7 +43,9 @@ export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStateme
   });
   if (!progress) await writeProgress(work, progressOf(lo, false));
 
-  const nextBound = (after: string) => `SELECT ${key}::text AS hi FROM ${table} WHERE ${key} > ${escapeLiteral(after)}::${keyType} ORDER BY ${key} OFFSET ${batch.size - 1} LIMIT 1`;
+  // The cast stays outside the subquery, so only the bound is converted to text, not every key skipped.
+  const nextBound = (after: string) =>
+    `SELECT (SELECT ${key} FROM ${table} WHERE ${key} > ${escapeLiteral(after)}::${keyType} ORDER BY ${key} OFFSET ${batch.size - 1} LIMIT 1)::text AS hi`;
   const lastBound = `SELECT max(${key})::text AS hi, count(*)::bigint AS n FROM ${table} WHERE ${key} > $1::${keyType}`;
   const lockTimeoutMs = t.script.directives.lockTimeoutMs ?? s.lockTimeoutMs;
   const statementTimeoutMs = t.script.directives.statementTimeoutMs ?? s.statementTimeoutMs;
