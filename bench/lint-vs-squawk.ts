@@ -167,6 +167,11 @@ async function main(): Promise<void> {
     for (const e of s.missed) console.log(`  ${e.file}${tool.verdicts.get(e.file)?.failure ? `  [${tool.verdicts.get(e.file)!.failure}]` : ''}`);
     console.log(`safe flagged as error (${s.flaggedSafe.length}):`);
     for (const e of s.flaggedSafe) console.log(`  ${e.file}  [${tool.verdicts.get(e.file)!.rules.join(', ')}]`);
+    if (tool.name === 'airlock lint') {
+      const otherRule = entries.filter((e) => !e.safe && e.expectRule && tool.verdicts.get(e.file)?.flagged && !tool.verdicts.get(e.file)!.rules.includes(e.expectRule));
+      console.log(`caught, but not by the rule the manifest expects (${otherRule.length}):`);
+      for (const e of otherRule) console.log(`  ${e.file}  expected ${e.expectRule}, got [${tool.verdicts.get(e.file)!.rules.join(', ')}]`);
+    }
     const failures = entries.filter((e) => tool.verdicts.get(e.file)?.failure);
     if (failures.length > 0) console.log(`tool failures: ${failures.length}`);
   }
