@@ -132,3 +132,28 @@ describe('the lint corpus on a real PostgreSQL', () => {
     });
   }
 });
+
+// Facts behind the verdicts where Airlock's linter disagrees with the corpus (manifest `linterGap`).
+describe('PostgreSQL behaviour the corpus verdicts rest on', () => {
+  it('checks every existing row when ADD COLUMN carries an inline CHECK (unsafe/77)', async () => {
+    await shared.query('BEGIN');
+    try {
+      await shared.query("INSERT INTO orders (status) VALUES ('paid')");
+      const state = await sqlState(
+        shared.query('ALTER TABLE orders ADD COLUMN priority smallint NOT NULL DEFAULT 10 CHECK (priority BETWEEN 0 AND 9)').then(() => {}),
+      );
+      expect(state).toBe('23514');
+    } finally {
+      await shared.query('ROLLBACK');
+    }
+  });
+
+  it('rewrites the table for VACUUM (FULL) but not for VACUUM (FULL false) (safe/67)', async () => {
+    const fileNode = async () => (await shared.query<{ n: string }>("SELECT pg_relation_filenode('orders')::text AS n")).rows[0]!.n;
+    const before = await fileNode();
+    await shared.query('VACUUM (FULL false, ANALYZE) orders');
+    expect(await fileNode()).toBe(before);
+    await shared.query('VACUUM (FULL true) orders');
+    expect(await fileNode()).not.toBe(before);
+  });
+});
