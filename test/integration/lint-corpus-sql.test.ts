@@ -56,14 +56,7 @@ async function runStatements(client: pg.Client, script: MigrationScript): Promis
 
 async function apply(entry: CorpusEntry): Promise<void> {
   const script = load(entry);
-  const ownSession =
-    script.autocommit ||
-    script.statements.some(
-      (s) =>
-        s.kind === 'TransactionStmt' ||
-        // PostgreSQL refuses REINDEX SCHEMA in a transaction block too (25001); refusesTransaction() does not know it yet.
-        (s.kind === 'ReindexStmt' && s.node.kind === 'REINDEX_OBJECT_SCHEMA'),
-    );
+  const ownSession = script.autocommit || script.statements.some((s) => s.kind === 'TransactionStmt');
   if (!ownSession) {
     await shared.query('BEGIN');
     try {
