@@ -90,3 +90,18 @@ describe('isBinaryCoercible', () => {
     expect(isBinaryCoercible(from, to)).toBe(ok);
   });
 });
+
+describe('refusesTransaction', () => {
+  it('knows PostgreSQL refuses REINDEX SCHEMA, SYSTEM and DATABASE in a transaction block, and allows REINDEX TABLE', async () => {
+    const { refusesTransaction } = await import('../../lambdas/engine/sql/transaction-rules.ts');
+    const stmt = (sql: string) => parseStatements(sql, 'x.sql')[0]!;
+    expect(refusesTransaction(stmt('REINDEX SCHEMA app'))).toBeDefined();
+    expect(refusesTransaction(stmt('REINDEX DATABASE app'))).toBeDefined();
+    expect(refusesTransaction(stmt('REINDEX TABLE t'))).toBeUndefined();
+  });
+
+  it('takes VACUUM (FULL false) as a plain VACUUM', () => {
+    expect(effect('VACUUM (FULL false, ANALYZE) t').work).toBe('scan');
+    expect(effect('VACUUM (FULL true) t').work).toBe('rewrite');
+  });
+});

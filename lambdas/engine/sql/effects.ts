@@ -113,6 +113,21 @@ export function findVolatileCall(expr: unknown): string | undefined {
   return found;
 }
 
+/**
+ * Whether a VACUUM/ANALYZE/REINDEX option list turns `name` on: `(FULL)`, `(FULL true)`, `(FULL on)`,
+ * `(FULL 1)` do; `(FULL false)`, `(FULL off)`, `(FULL 0)` do not.
+ */
+export function optionEnabled(options: readonly any[] | undefined, name: string): boolean {
+  const opt = (options ?? []).find((o) => String(o?.DefElem?.defname ?? '').toLowerCase() === name);
+  if (!opt) return false;
+  const arg = opt.DefElem.arg;
+  if (arg === undefined) return true;
+  if (arg.String) return !['false', 'off', 'no', '0'].includes(String(arg.String.sval).toLowerCase());
+  if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
+  if (arg.Boolean) return arg.Boolean.boolval === true;
+  return true;
+}
+
 /** Visits every object in a parse tree. */
 export function walk(tree: unknown, visit: (node: object) => void): void {
   if (Array.isArray(tree)) for (const t of tree) walk(t, visit);
@@ -246,10 +261,9 @@ function effectParts(stmt: Pick<ParsedStatement, 'kind' | 'node'>, ctx: SchemaCo
       return [{ work: 'none', what: `CREATE TABLE ${table}` }];
     }
     case 'VacuumStmt': {
-      const options: string[] = (n.options ?? []).map((o: any) => String(o.DefElem?.defname ?? '').toLowerCase());
       const tables: string[] = (n.rels ?? []).map((r: any) => relationName(r.VacuumRelation?.relation));
       if (!n.is_vacuumcmd) return tables.map((t) => ({ table: t, lock: 'SHARE UPDATE EXCLUSIVE' as LockMode, work: 'scan' as Work, what: 'ANALYZE samples the table' }));
-      const full = options.includes('full');
+      const full = optionEnabled(n.options, 'full');
       const on = tables.length ? tables : ['every table'];
       return on.map((t) =>
         full
@@ -318,7 +332,7 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
             if (!k.skip_validation) add(SRE, 'scan', `the new column's REFERENCES is checked by scanning ${table}`);
             parts.push({ table: relationName(k.pktable), lock: SRE, work: 'catalog', what: `the new column's REFERENCES locks ${relationName(k.pktable)} against writes` });
           }
-          if (k?.contype === 'CONSTR_CHECK' && !k.skip_validation) add(AE, dflt ? 'scan' : 'catalog', 'the new column\'s CHECK is checked against every row');
+          if (k?.contype === 'CONSTR_CHECK' && !k.skip_validation) add(AE, 'scan', 'the new column\'s CHECK is checked against every existing row');
         }
         break;
       }

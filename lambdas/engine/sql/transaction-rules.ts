@@ -14,7 +14,7 @@ export function refusesTransaction(stmt: Pick<ParsedStatement, 'kind' | 'node'>)
     case 'ReindexStmt': {
       const concurrently = (n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently');
       if (concurrently) return 'REINDEX CONCURRENTLY';
-      return n.kind === 'REINDEX_OBJECT_SYSTEM' || n.kind === 'REINDEX_OBJECT_DATABASE' ? 'REINDEX SYSTEM/DATABASE' : undefined;
+      return ['REINDEX_OBJECT_SYSTEM', 'REINDEX_OBJECT_DATABASE', 'REINDEX_OBJECT_SCHEMA'].includes(n.kind) ? 'REINDEX SCHEMA/SYSTEM/DATABASE' : undefined;
     }
     case 'VacuumStmt':
       return n.is_vacuumcmd ? 'VACUUM' : undefined;

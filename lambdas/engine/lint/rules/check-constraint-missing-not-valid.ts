@@ -12,8 +12,10 @@ export const checkConstraintMissingNotValid: Rule = {
     const alter = alterTableCommands(stmt);
     if (!alter || schema.isNewTable(alter.table)) return [];
     const { table } = alter;
+    // A CHECK written inline on ADD COLUMN is verified against every existing row just the same.
+    const inline = (c: any): any[] => (c.subtype === 'AT_AddColumn' ? (c.def?.ColumnDef?.constraints ?? []).map((x: any) => x.Constraint) : []);
     return alter.commands
-      .map((c) => (c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined))
+      .flatMap((c) => (c.subtype === 'AT_AddConstraint' ? [c.def?.Constraint] : inline(c)))
       .filter((k) => k?.contype === 'CONSTR_CHECK' && !k.skip_validation)
       .map((k) => {
         const name = k.conname ?? '<name>';

@@ -1,4 +1,4 @@
-import { relationName } from '../../sql/effects.ts';
+import { optionEnabled, relationName } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
 import { lockPhrase, workPhrase } from '../wording.ts';
 
@@ -9,8 +9,7 @@ export const vacuumFull: Rule = {
   softensOnSmallTables: true,
   check({ stmt, schema }) {
     if (stmt.kind !== 'VacuumStmt' || !stmt.node.is_vacuumcmd) return [];
-    const options: string[] = (stmt.node.options ?? []).map((o: any) => String(o.DefElem?.defname ?? '').toLowerCase());
-    if (!options.includes('full')) return [];
+    if (!optionEnabled(stmt.node.options, 'full')) return [];
     const tables: string[] = (stmt.node.rels ?? []).map((r: any) => relationName(r.VacuumRelation?.relation));
     const targets = tables.length > 0 ? tables.filter((t) => !schema.isNewTable(t)) : [undefined];
     return targets.map((table) => ({

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lintPaths } from '../../lambdas/engine/lint/index.ts';
 import { scriptFromText } from '../../lambdas/engine/migrations/load.ts';
 import { loadParser } from '../../lambdas/engine/sql/parse.ts';
-import { corpusPath, listCorpusFiles, readManifest } from '../support/lint-corpus.ts';
+import { corpusPath, listCorpusFiles, readManifest, type CorpusEntry } from '../support/lint-corpus.ts';
+
+// The lint corpus is the linter's measuring stick: every unsafe migration must draw at least one
+// error, every safe one none (warnings are allowed). Each file is linted alone, as `airlock lint`
+// would, without a database.
 
 beforeAll(() => loadParser());
 
-describe('the lint corpus manifest', () => {
-  const manifest = readManifest();
+const manifest = readManifest();
 
+describe('the lint corpus manifest', () => {
   it('lists every .sql file of the corpus, and only those', () => {
     const listed = manifest.map((e) => e.file).sort();
     expect(listed).toEqual(listCorpusFiles());
@@ -39,4 +44,26 @@ describe('the lint corpus manifest', () => {
     const broken = manifest.filter((e) => scriptFromText(e.file, 'up', readFileSync(corpusPath(e), 'utf8'), '', []) === undefined);
     expect(broken).toEqual([]);
   });
+});
+
+describe('lintPaths on the lint corpus', () => {
+  const errorsFor = async (entry: CorpusEntry): Promise<string[]> => {
+    const { findings } = await lintPaths([corpusPath(entry)]);
+    return findings.filter((f) => f.severity === 'error').map((f) => `${f.rule}: ${f.message}`);
+  };
+  // A known gap (manifest `linterGap`) runs as it.fails: green while the linter is wrong, red once it is right.
+  const test = (entry: CorpusEntry) => (entry.linterGap ? it.fails : it);
+
+  for (const entry of manifest.filter((e) => !e.safe)) {
+    const gap = entry.linterGap ? ` [known linter gap: ${entry.linterGap}]` : '';
+    test(entry)(`reports an error for ${entry.file} (expected rule: ${entry.expectRule})${gap}`, async () => {
+      expect(await errorsFor(entry)).not.toEqual([]);
+    });
+  }
+  for (const entry of manifest.filter((e) => e.safe)) {
+    const gap = entry.linterGap ? ` [known linter gap: ${entry.linterGap}]` : '';
+    test(entry)(`reports no error for ${entry.file}${gap}`, async () => {
+      expect(await errorsFor(entry)).toEqual([]);
+    });
+  }
 });
