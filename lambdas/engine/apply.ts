@@ -5,6 +5,7 @@ import { silentLogger, type Connector, type Logger } from '../ports.ts';
 import type { EventSink } from './events.ts';
 import { runScript, statementBlocksClients, type Cursor, type ExecutionSettings } from './execute.ts';
 import { ensureLedger, finishRun, readApplied, recordApplied, removeApplied, startRun, type AppliedMigration } from './ledger.ts';
+import { compareLedger } from './migrations/ledger-drift.ts';
 import { compareVersions, type Migration, type MigrationSet } from './migrations/load.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { readDatabaseSchema } from './lint/database.ts';
@@ -114,14 +115,12 @@ export interface StatusReport {
 export async function status(options: { connector: Connector; set: MigrationSet }): Promise<StatusReport> {
   const client = await options.connector.connect();
   try {
-    const applied = await readApplied(client);
-    const files = new Map(options.set.migrations.map((m) => [m.version, m]));
-    const appliedVersions = new Set(applied.map((a) => a.version));
+    const c = compareLedger(await readApplied(client), options.set);
     return {
-      applied: applied.map((a) => ({ version: a.version, name: a.name, checksum: a.checksum, appliedAt: a.appliedAt.toISOString() })),
-      pending: options.set.migrations.filter((m) => !appliedVersions.has(m.version)).map((m) => ({ version: m.version, name: m.name })),
-      changed: applied.filter((a) => files.has(a.version) && files.get(a.version)!.up.checksum !== a.checksum).map((a) => ({ version: a.version, file: files.get(a.version)!.up.file })),
-      missing: applied.filter((a) => !files.has(a.version)).map((a) => ({ version: a.version, name: a.name })),
+      applied: c.applied.map((a) => ({ version: a.version, name: a.name, checksum: a.checksum, appliedAt: a.appliedAt.toISOString() })),
+      pending: c.pending.map((m) => ({ version: m.version, name: m.name })),
+      changed: c.changed.map((m) => ({ version: m.version, file: m.file })),
+      missing: c.missing.map((a) => ({ version: a.version, name: a.name })),
     };
   } finally {
     await client.end().catch(() => {});
@@ -215,11 +214,10 @@ function normalizeTarget(to: string, flag: string): string {
 
 /** Refuses when an applied migration's file changed since it ran. */
 function checkApplied(set: MigrationSet, applied: readonly AppliedMigration[]): void {
-  const files = new Map(set.migrations.map((m) => [m.version, m]));
-  const changed = applied.filter((a) => files.has(a.version) && files.get(a.version)!.up.checksum !== a.checksum);
+  const { changed } = compareLedger(applied, set);
   if (changed.length > 0) {
     throw new ChecksumMismatchError(
-      `${changed.map((a) => files.get(a.version)!.up.file).join(', ')} changed after ${changed.length === 1 ? 'it was' : 'they were'} applied ` +
+      `${changed.map((c) => c.file).join(', ')} changed after ${changed.length === 1 ? 'it was' : 'they were'} applied ` +
         `(checksum differs from the ledger); restore the applied text and put the change in a new migration. Nothing was changed.`,
     );
   }
@@ -230,10 +228,10 @@ function pendingMigrations(set: MigrationSet, applied: readonly AppliedMigration
   if (target !== undefined && !set.migrations.some((m) => m.version === target) && !applied.some((a) => a.version === target)) {
     throw new InputError([{ file: set.dir, message: `--to ${options.to}: no migration has version ${target}; pick one of ${set.migrations.map((m) => m.version).join(', ') || '(none)'}.` }]);
   }
-  const appliedVersions = new Set(applied.map((a) => a.version));
-  const pending = set.migrations.filter((m) => !appliedVersions.has(m.version) && (target === undefined || compareVersions(m.version, target) <= 0));
+  const ledger = compareLedger(applied, set);
+  const pending = ledger.pending.filter((m) => target === undefined || compareVersions(m.version, target) <= 0);
+  const early = ledger.outOfOrder.filter((m) => pending.includes(m));
   const highest = applied[applied.length - 1]?.version;
-  const early = highest === undefined ? [] : pending.filter((m) => compareVersions(m.version, highest) < 0);
   if (early.length > 0 && !options.allowOutOfOrder) {
     throw new OutOfOrderError(
       `${early.map((m) => m.up.file).join(', ')} ${early.length === 1 ? 'is' : 'are'} pending but older than the highest applied version ${highest}; ` +
