@@ -1,3 +1,4 @@
+import { STATUS_LABEL, describeCounts } from '../../lambdas/engine/check-status.ts';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { InputError } from '../../lambdas/errors.ts';
@@ -15,8 +16,6 @@ export interface CheckCommandOptions {
   /** JSON file with any subset of the thresholds. */
   thresholds?: string;
 }
-
-const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
 
 /** Reads and validates a thresholds file; a bad one is an InputError naming the field. */
 export async function readThresholds(file: string): Promise<ThresholdsInput> {
@@ -46,10 +45,10 @@ export async function checkCommand(opts: CheckCommandOptions, out: NodeJS.Writab
   }
   out.write(`checking ${connector.describe()}${report.server ? ` (PostgreSQL ${report.server.version})` : ''}\n`);
   for (const r of report.results) {
-    out.write(`  ${LABEL[r.status]}  ${r.id.padEnd(18)} ${r.message}\n`);
+    out.write(`  ${STATUS_LABEL[r.status]}  ${r.id.padEnd(18)} ${r.message}\n`);
     if (r.remedy) out.write(`        → ${r.remedy}\n`);
   }
-  out.write(`${report.counts.pass} passed, ${report.counts.warn} warning${report.counts.warn === 1 ? '' : 's'}, ${report.counts.fail} failed; ${report.pending.length} pending\n`);
+  out.write(`${describeCounts(report.counts)}; ${report.pending.length} pending\n`);
   return report;
 }
 

@@ -1,3 +1,4 @@
+import { STATUS_LABEL, describeCounts } from '../../lambdas/engine/check-status.ts';
 import { Command, Option } from 'commander';
 import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import type { CheckResult } from '../../lambdas/engine/verify/run-check.ts';
@@ -13,8 +14,6 @@ export interface VerifyCommandOptions {
   statementTimeout?: number;
   builtIns?: boolean;
 }
-
-const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
 
 /** `airlock verify`: built-in checks, then the verify files of applied migrations. Returns the report; the CLI exits 1 when a check failed. */
 export async function verifyCommand(opts: VerifyCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<VerificationReport> {
@@ -34,12 +33,12 @@ export async function verifyCommand(opts: VerifyCommandOptions, out: NodeJS.Writ
   out.write(`verifying ${connector.describe()}${report.runId ? ` (run ${report.runId})` : ''}: ${report.results.length} checks\n`);
   const width = Math.max(0, ...report.results.map((r) => r.name.length));
   for (const r of report.results) out.write(formatCheck(r, width));
-  out.write(`${report.counts.pass} passed, ${report.counts.warn} warning${report.counts.warn === 1 ? '' : 's'}, ${report.counts.fail} failed\n`);
+  out.write(`${describeCounts(report.counts)}\n`);
   return report;
 }
 
 function formatCheck(r: CheckResult, width: number): string {
-  let text = `  ${LABEL[r.status]}  ${r.name.padEnd(width)}  ${r.message}  [${r.source}, ${r.durationMs} ms]\n`;
+  let text = `  ${STATUS_LABEL[r.status]}  ${r.name.padEnd(width)}  ${r.message}  [${r.source}, ${r.durationMs} ms]\n`;
   if (r.status === 'pass') return text;
   for (const row of r.rows ?? []) text += `        row: ${JSON.stringify(row)}\n`;
   if (r.plan?.length) text += `        plan:\n${r.plan.map((l) => `          ${l}\n`).join('')}`;

@@ -17,6 +17,18 @@ export function alterTableCommands(stmt: Pick<ParsedStatement, 'kind' | 'node'>)
   return memo(alterMemo, n, () => ({ table: relationName(n.relation), commands: (n.cmds ?? []).map((c: any) => c.AlterTableCmd).filter(Boolean) }));
 }
 
+/**
+ * The ALTER TABLE's commands when its table already exists. A table created earlier in the run is
+ * new and empty, so what an ALTER does to it blocks and rewrites nothing: the table rules skip it.
+ */
+export function alterOfExistingTable(
+  stmt: Pick<ParsedStatement, 'kind' | 'node'>,
+  schema: { isNewTable(table: string): boolean },
+): { table: string; commands: AlterCommand[] } | undefined {
+  const alter = alterTableCommands(stmt);
+  return alter && !schema.isNewTable(alter.table) ? alter : undefined;
+}
+
 // Many rules ask the same questions of one statement; answer each once per parse tree.
 const alterMemo = new WeakMap<object, { table: string; commands: AlterCommand[] }>();
 const columnsMemo = new WeakMap<object, Array<{ table: string; def: any; created: boolean }>>();

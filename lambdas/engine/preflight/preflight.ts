@@ -1,4 +1,5 @@
 import { ConnectionError, redact } from '../../errors.ts';
+import { countStatuses, type StatusCounts } from '../check-status.ts';
 import { silentLogger, type Connector, type Logger } from '../../ports.ts';
 import { readApplied } from '../ledger.ts';
 import { compareLedger } from '../migrations/ledger-drift.ts';
@@ -21,7 +22,7 @@ export interface PreflightReport {
   /** True when no check failed (warnings do not stop a run). */
   readonly passed: boolean;
   readonly server?: ServerInfo;
-  readonly counts: { readonly pass: number; readonly warn: number; readonly fail: number };
+  readonly counts: StatusCounts;
   readonly results: readonly PreflightResult[];
   /** Pending versions, for the state machine's "nothing pending?" choice. */
   readonly pending: readonly string[];
@@ -97,7 +98,6 @@ export async function serverInfo(client: { query: (text: string) => Promise<{ ro
 }
 
 function summarize(results: PreflightResult[], server: ServerInfo | undefined, pending: string[]): PreflightReport {
-  const counts = { pass: 0, warn: 0, fail: 0 };
-  for (const r of results) counts[r.status]++;
+  const counts = countStatuses(results);
   return { passed: counts.fail === 0, ...(server && { server }), counts, results, pending };
 }

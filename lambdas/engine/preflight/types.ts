@@ -5,7 +5,9 @@ import type { LedgerComparison } from '../migrations/ledger-drift.ts';
 import type { MigrationSet } from '../migrations/load.ts';
 import { parseDuration } from '../migrations/directives.ts';
 
-export type PreflightStatus = 'pass' | 'warn' | 'fail';
+import type { CheckStatus } from '../check-status.ts';
+
+export type PreflightStatus = CheckStatus;
 
 /** One health check's verdict: what was found, and (unless it passed) one line saying what to do. */
 export interface PreflightResult {

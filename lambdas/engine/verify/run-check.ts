@@ -4,7 +4,9 @@ import { redact } from '../../errors.ts';
 import { describeExpectation, type VerifyCheck } from './checks-file.ts';
 import { judgeRows, planExcerpt, planUsesIndex, ROW_SAMPLE, type PlanNode, type ResultColumn } from './expectations.ts';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+import type { CheckStatus } from '../check-status.ts';
+
+export type { CheckStatus };
 
 /** Why a check failed, so a notification can say what went wrong without parsing the message. */
 export type FailureKind = 'unexpected-result' | 'index-not-used' | 'too-slow' | 'attempted-write' | 'timeout' | 'lock-timeout' | 'error';

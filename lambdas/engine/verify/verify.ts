@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { InputError, type InputProblem } from '../../errors.ts';
+import { countStatuses, type StatusCounts } from '../check-status.ts';
 import { silentLogger, type Connector, type Logger } from '../../ports.ts';
 import { readApplied, type AppliedMigration } from '../ledger.ts';
 import type { MigrationSet } from '../migrations/load.ts';
@@ -26,7 +27,7 @@ export interface VerificationReport {
   /** True when no check failed (warnings do not fail verification). */
   readonly passed: boolean;
   readonly runId?: string;
-  readonly counts: { readonly pass: number; readonly warn: number; readonly fail: number };
+  readonly counts: StatusCounts;
   readonly results: readonly CheckResult[];
 }
 
@@ -81,11 +82,10 @@ async function verifyWithClient(client: pg.Client, options: VerificationOptions,
     results.push(checkLedgerMatchesFiles(options.set, applied));
   }
   for (const check of checks) results.push(await runCheck(client, check, options));
-  const counts = { pass: 0, warn: 0, fail: 0 };
+  const counts = countStatuses(results);
   for (const r of results) {
-    counts[r.status]++;
     if (r.status !== 'pass') logger.warn('verification check did not pass', { check: r.name, source: r.source, status: r.status, message: r.message });
   }
-  logger.info('verification finished', counts);
+  logger.info('verification finished', { ...counts });
   return { passed: counts.fail === 0, ...(runId !== undefined && { runId }), counts, results };
 }

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const addingExclusionConstraint: Rule = {
@@ -8,8 +8,8 @@ export const addingExclusionConstraint: Rule = {
   summary: 'ADD CONSTRAINT … EXCLUDE builds its index under ACCESS EXCLUSIVE, with no online alternative',
   softensOnSmallTables: true,
   check({ stmt, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     return alter.commands
       .map((c) => (c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined))

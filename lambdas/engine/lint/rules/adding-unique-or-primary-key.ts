@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterTableCommands, columnConstraints } from '../ast.ts';
+import { alterOfExistingTable, columnConstraints } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const addingUniqueOrPrimaryKey: Rule = {
@@ -9,8 +9,8 @@ export const addingUniqueOrPrimaryKey: Rule = {
   summary: 'ADD PRIMARY KEY / UNIQUE builds its index under ACCESS EXCLUSIVE, blocking reads and writes',
   softensOnSmallTables: true,
   check({ stmt, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     const found: Array<{ kind: string; name?: string; columns: string }> = [];
     for (const c of alter.commands) {

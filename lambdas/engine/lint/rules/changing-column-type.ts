@@ -1,6 +1,6 @@
 import { typeNameOf } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 import { impactOn, lockPhrase, workPhrase } from '../wording.ts';
 
 const SAFE_CHANGES =
@@ -12,8 +12,8 @@ export const changingColumnType: Rule = {
   summary: 'ALTER COLUMN … TYPE rewrites the table and its indexes unless the change is known to be binary-coercible',
   softensOnSmallTables: true,
   check({ stmt, effect, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     if (impactOn(effect, table).work !== 'rewrite') return [];
     return alter.commands

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 import { lockPhrase, workPhrase } from '../wording.ts';
 
 export const changingTablePersistence: Rule = {
@@ -8,8 +8,8 @@ export const changingTablePersistence: Rule = {
   summary: 'SET LOGGED / SET UNLOGGED rewrites the table under ACCESS EXCLUSIVE',
   softensOnSmallTables: true,
   check({ stmt, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     return alter.commands
       .filter((c) => c.subtype === 'AT_SetLogged' || c.subtype === 'AT_SetUnLogged')

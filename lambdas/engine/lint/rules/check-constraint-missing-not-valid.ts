@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const checkConstraintMissingNotValid: Rule = {
@@ -9,8 +9,8 @@ export const checkConstraintMissingNotValid: Rule = {
   summary: 'ADD CONSTRAINT … CHECK without NOT VALID scans the whole table under ACCESS EXCLUSIVE',
   softensOnSmallTables: true,
   check({ stmt, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     // A CHECK written inline on ADD COLUMN is verified against every existing row just the same.
     const inline = (c: any): any[] => (c.subtype === 'AT_AddColumn' ? (c.def?.ColumnDef?.constraints ?? []).map((x: any) => x.Constraint) : []);

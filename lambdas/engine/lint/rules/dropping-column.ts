@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const droppingColumn: Rule = {
@@ -9,8 +9,8 @@ export const droppingColumn: Rule = {
   summary: 'DROP COLUMN destroys the data and breaks clients that still read or write the column',
   destructive: true,
   check({ stmt, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     return alter.commands
       .filter((c) => c.subtype === 'AT_DropColumn')

@@ -1,6 +1,6 @@
 import { relationName } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
-import { alterTableCommands, columnConstraints } from '../ast.ts';
+import { alterOfExistingTable, columnConstraints } from '../ast.ts';
 import { impactOn, lockPhrase } from '../wording.ts';
 
 export const foreignKeyMissingNotValid: Rule = {
@@ -10,8 +10,8 @@ export const foreignKeyMissingNotValid: Rule = {
   summary: 'ADD FOREIGN KEY (or ADD COLUMN … REFERENCES) without NOT VALID blocks writes on both tables while it scans',
   softensOnSmallTables: true,
   check({ stmt, effect, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     const keys: Array<{ k: any; column?: string }> = [];
     for (const c of alter.commands) {

@@ -1,6 +1,6 @@
 import { relationName } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const requireConcurrentDetachPartition: Rule = {
@@ -8,8 +8,8 @@ export const requireConcurrentDetachPartition: Rule = {
   severity: 'error',
   summary: 'DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the partitioned table',
   check({ stmt, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     return alter.commands
       .filter((c) => c.subtype === 'AT_DetachPartition' && !c.def?.PartitionCmd?.concurrent)
       .map((c) => {

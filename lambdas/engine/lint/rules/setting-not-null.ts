@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const settingNotNull: Rule = {
@@ -9,8 +9,8 @@ export const settingNotNull: Rule = {
   summary: 'SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists',
   softensOnSmallTables: true,
   check({ stmt, schema }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter) return [];
     const { table } = alter;
     return alter.commands
       .filter((c) => c.subtype === 'AT_SetNotNull' && c.name !== undefined && !schema.hasNotNullCheck(table, c.name))

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterTableCommands } from '../ast.ts';
+import { alterOfExistingTable } from '../ast.ts';
 
 export const validateInSameTransaction: Rule = {
   id: 'validate-in-same-transaction',
@@ -7,8 +7,8 @@ export const validateInSameTransaction: Rule = {
   summary: 'VALIDATE CONSTRAINT in the same transaction as its NOT VALID add runs its scan under the add\'s strong lock',
   softensOnSmallTables: true,
   check({ stmt, schema, transaction }) {
-    const alter = alterTableCommands(stmt);
-    if (!alter || !transaction.shared || schema.isNewTable(alter.table)) return [];
+    const alter = alterOfExistingTable(stmt, schema);
+    if (!alter || !transaction.shared) return [];
     const { table } = alter;
     return alter.commands
       .filter((c) => c.subtype === 'AT_ValidateConstraint' && c.name !== undefined)
