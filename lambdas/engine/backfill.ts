@@ -1,7 +1,7 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import type pg from 'pg';
 import { InputError } from '../errors.ts';
-import { pastDeadline, statementChecksum, withRetries, type ExecutionSettings, type ScriptOutcome } from './execute.ts';
+import { pastDeadline, statementChecksum, timeoutsSql, withRetries, type ExecutionSettings, type ScriptOutcome } from './execute.ts';
 import { progressSql, writeProgress, type Direction, type Progress } from './ledger.ts';
 import type { BatchDirective } from './migrations/directives.ts';
 import type { MigrationScript } from './migrations/load.ts';
@@ -112,8 +112,7 @@ export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStateme
  */
 async function beginBatch(work: pg.Client, lockTimeoutMs: number, statementTimeoutMs: number, boundQuery: string): Promise<string | null> {
   const results = (await work.query(
-    `BEGIN; SET LOCAL lock_timeout = '${Math.round(lockTimeoutMs)}ms'; SET LOCAL statement_timeout = '${Math.round(statementTimeoutMs)}ms'; ` +
-      `SET LOCAL synchronous_commit = off; ${boundQuery}`,
+    `BEGIN; ${timeoutsSql(lockTimeoutMs, statementTimeoutMs, true)}; SET LOCAL synchronous_commit = off; ${boundQuery}`,
   )) as unknown as pg.QueryResult<{ hi: string }>[];
   return results.at(-1)?.rows[0]?.hi ?? null;
 }

@@ -142,12 +142,14 @@ export function statementBlocksClients(stmt: Pick<ParsedStatement, 'kind' | 'nod
   return strongest === undefined || LOCK_MODES.indexOf(strongest) > LOCK_MODES.indexOf('SHARE UPDATE EXCLUSIVE');
 }
 
+/** `SET [LOCAL] lock_timeout …; SET [LOCAL] statement_timeout …`, as text so it can share a round trip. */
+export function timeoutsSql(lockTimeoutMs: number, statementTimeoutMs: number, local: boolean): string {
+  const set = local ? 'SET LOCAL' : 'SET';
+  return `${set} lock_timeout = '${Math.round(lockTimeoutMs)}ms'; ${set} statement_timeout = '${Math.round(statementTimeoutMs)}ms'`;
+}
+
 export async function setTimeouts(client: pg.Client, lockTimeoutMs: number, statementTimeoutMs: number, local: boolean): Promise<void> {
-  await client.query(`SELECT set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)`, [
-    `${Math.round(lockTimeoutMs)}ms`,
-    `${Math.round(statementTimeoutMs)}ms`,
-    local,
-  ]);
+  await client.query(timeoutsSql(lockTimeoutMs, statementTimeoutMs, local));
 }
 
 /**
