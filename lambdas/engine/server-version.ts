@@ -16,16 +16,18 @@ export async function serverVersion(client: pg.Client): Promise<ServerVersion> {
   return { num: rows[0].num, text: rows[0].text };
 }
 
-/** Statements whose availability depends on the server version: the feature and the first version with it. */
-function requiredVersion(kind: string, node: Record<string, any>): { feature: string; since: number } | undefined {
-  if (kind === 'ReindexStmt' && (node.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently')) return { feature: 'REINDEX CONCURRENTLY', since: 120000 };
+const NON_CONCURRENT = 'use the non-concurrent form in a maintenance window or upgrade first';
+
+/** Statements whose availability depends on the server version: the feature, the first version with it, and what to do instead. */
+function requiredVersion(kind: string, node: Record<string, any>): { feature: string; since: number; instead: string } | undefined {
+  if (kind === 'ReindexStmt' && (node.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently')) return { feature: 'REINDEX CONCURRENTLY', since: 120000, instead: NON_CONCURRENT };
   if (kind === 'AlterTableStmt') {
     for (const c of (node.cmds ?? []).map((x: any) => x.AlterTableCmd)) {
-      if (c?.subtype === 'AT_DetachPartition' && c.def?.PartitionCmd?.concurrent) return { feature: 'DETACH PARTITION CONCURRENTLY', since: 140000 };
-      if (c?.subtype === 'AT_DetachPartitionFinalize') return { feature: 'DETACH PARTITION … FINALIZE', since: 140000 };
+      if (c?.subtype === 'AT_DetachPartition' && c.def?.PartitionCmd?.concurrent) return { feature: 'DETACH PARTITION CONCURRENTLY', since: 140000, instead: NON_CONCURRENT };
+      if (c?.subtype === 'AT_DetachPartitionFinalize') return { feature: 'DETACH PARTITION … FINALIZE', since: 140000, instead: 'it only completes a concurrent detach, which this server cannot start; upgrade first' };
     }
   }
-  if (kind === 'MergeStmt') return { feature: 'MERGE', since: 150000 };
+  if (kind === 'MergeStmt') return { feature: 'MERGE', since: 150000, instead: 'use INSERT … ON CONFLICT (or separate UPDATE and INSERT statements), or upgrade first' };
   return undefined;
 }
 
@@ -47,7 +49,7 @@ export function checkServerSupports(version: ServerVersion, pending: readonly Mi
           file: script!.file,
           line: s.line,
           column: s.column,
-          message: `${need.feature} needs PostgreSQL ${need.since / 10000}+, and this server is ${version.text}; use the non-concurrent form in a maintenance window or upgrade first.`,
+          message: `${need.feature} needs PostgreSQL ${need.since / 10000}+, and this server is ${version.text}; ${need.instead}.`,
         });
       }
     }

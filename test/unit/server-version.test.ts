@@ -16,4 +16,11 @@ describe('checkServerSupports', () => {
     expect(() => checkServerSupports(pg(130015), migrations)).toThrow(/1_detach\.sql:2:1: DETACH PARTITION CONCURRENTLY needs PostgreSQL 14\+, and this server is 13\.15/);
     expect(() => checkServerSupports(pg(140010), migrations)).not.toThrow();
   });
+
+  it('refuses MERGE before 15 with advice that fits MERGE, and allows it from 15', async () => {
+    const dir = await migrationDir({ '1_merge.sql': "MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id);" });
+    const { migrations } = await loadMigrationSet(dir);
+    expect(() => checkServerSupports(pg(140010), migrations)).toThrow(/1_merge\.sql:1:1: MERGE needs PostgreSQL 15\+, and this server is 14\.10; use INSERT … ON CONFLICT/);
+    expect(() => checkServerSupports(pg(150005), migrations)).not.toThrow();
+  });
 });
