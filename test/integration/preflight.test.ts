@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
 import { loadMigrationSet, type MigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { runPreflight, type PreflightOptions } from '../../lambdas/engine/preflight/preflight.ts';
@@ -207,5 +207,79 @@ describe('preflight checks', () => {
     expect(report.results.filter((r) => r.status !== 'pass')).toEqual([]);
     expect(report.passed).toBe(true);
     expect(report.results.every((r) => r.remedy === '')).toBe(true);
+  });
+});
+
+// Each lane (pg13, pg17, pg18; see vitest.config.ts) runs the branch of the query its server takes.
+const versionNum = inject('serverVersionNum');
+describe(`preflight queries that depend on the server version, on PostgreSQL ${Math.floor(versionNum / 10000)}`, () => {
+  /** A session blocked behind a lock after running for `beforeMs` first, in the same statement. */
+  async function blockedAfter(beforeMs: number): Promise<{ done: Promise<unknown>; release: () => Promise<void> }> {
+    const holder = await session();
+    const waiter = await session();
+    await holder.query(`BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE`);
+    const done = waiter.query(`DO $$ BEGIN PERFORM pg_sleep(${beforeMs / 1000}); PERFORM count(*) FROM items; END $$`).catch(() => undefined);
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await db.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (rows[0].n > 0) break;
+      await sleep(25);
+    }
+    return { done, release: async () => void (await holder.query('ROLLBACK')) };
+  }
+  const waited = (result: { details?: unknown }): number => (result.details as { blocked: Array<{ waitedMs: number }> }).blocked[0]!.waitedMs;
+
+  it.runIf(versionNum >= 140000)('blocked-sessions: times the wait from pg_locks.waitstart (14+), not from the start of the statement', async () => {
+    const { done, release } = await blockedAfter(3000);
+    const { result } = await check('blocked-sessions', { thresholds: { blockedSessions: { warnAfterMs: 60_000, failAfterMs: 120_000 } } });
+    await release();
+    await done;
+    expect(waited(result)).toBeLessThan(2500);
+  });
+
+  it.runIf(versionNum < 140000)('blocked-sessions: times the wait from the start of the statement on 13, which has no pg_locks.waitstart', async () => {
+    const { done, release } = await blockedAfter(3000);
+    const { result } = await check('blocked-sessions', { thresholds: { blockedSessions: { warnAfterMs: 60_000, failAfterMs: 120_000 } } });
+    await release();
+    await done;
+    expect(waited(result)).toBeGreaterThanOrEqual(3000);
+  });
+
+  it.runIf(versionNum >= 160000)('connections: counts reserved_connections (16+) with superuser_reserved_connections', async () => {
+    const { rows } = await db.sql(`SELECT current_setting('superuser_reserved_connections')::int + current_setting('reserved_connections')::int AS reserved`);
+    expect((await check('connections')).result).toMatchObject({ status: 'pass', details: { reserved: rows[0].reserved } });
+  });
+
+  it.runIf(versionNum < 160000)('connections: counts superuser_reserved_connections alone before 16, which has no reserved_connections', async () => {
+    await expect(db.sql(`SELECT current_setting('reserved_connections')`)).rejects.toMatchObject({ code: '42704' });
+    const { rows } = await db.sql(`SELECT current_setting('superuser_reserved_connections')::int AS reserved`);
+    expect((await check('connections')).result).toMatchObject({ status: 'pass', details: { reserved: rows[0].reserved } });
+  });
+
+  async function withInactiveSlot(fn: (slot: string) => Promise<void>): Promise<void> {
+    const slot = `airlock_version_${db.name}`;
+    await db.sql(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]);
+    try {
+      await fn(slot);
+    } finally {
+      await db.sql(`SELECT pg_drop_replication_slot($1)`, [slot]);
+    }
+  }
+  const slotRow = (result: { details?: unknown }, slot: string) => (result.details as { slots: Array<{ name: string; inactiveMs: number | null }> }).slots.find((s) => s.name === slot);
+
+  it.runIf(versionNum >= 170000)('replication-slots: says how long a slot has been inactive, from inactive_since (17+)', async () => {
+    await withInactiveSlot(async (slot) => {
+      const { result } = await check('replication-slots');
+      expect(slotRow(result, slot)?.inactiveMs).toBeGreaterThanOrEqual(0);
+      expect(result.message).toMatch(new RegExp(`${slot} \\(physical, keeps [^)]*, inactive for `));
+    });
+  });
+
+  it.runIf(versionNum < 170000)('replication-slots: reports an inactive slot without its inactive time before 17, which has no inactive_since', async () => {
+    await withInactiveSlot(async (slot) => {
+      const { result } = await check('replication-slots');
+      expect(result.status).toBe('warn');
+      expect(slotRow(result, slot)).toMatchObject({ inactiveMs: null });
+      expect(result.message).not.toContain('inactive for');
+    });
   });
 });

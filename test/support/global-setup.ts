@@ -26,7 +26,9 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   if (!lane) throw new Error(`no PostgreSQL lane for the vitest project '${project.name}'`);
   const external = process.env[lane.env];
   let server: EmbeddedServer | undefined;
-  const url = external || (server = await startEmbeddedPostgres({ version: lane.version, settings: { max_connections: '300' } })).url;
+  // reserved_connections (16+) set, so that the connections check is seen to count it.
+  const settings = { max_connections: '300', ...(lane.version >= 16 && { reserved_connections: '3' }) };
+  const url = external || (server = await startEmbeddedPostgres({ version: lane.version, settings })).url;
   try {
     const versionNum = await serverVersionNum(url);
     if (lane.strict && Math.floor(versionNum / 10000) !== lane.version) {
