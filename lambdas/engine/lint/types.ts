@@ -39,8 +39,12 @@ export interface SchemaView {
   columnType(table: string, column: string): string | undefined;
   /** A validated `CHECK (column IS NOT NULL)` exists, so SET NOT NULL skips its scan. */
   hasNotNullCheck(table: string, column: string): boolean;
+  /** True or false when the column is known, undefined when it is not. */
+  isNotNull(table: string, column: string): boolean | undefined;
   isPartitioned(table: string): boolean;
   indexTable(index: string): string | undefined;
+  /** The index's key columns, when known and all plain columns. */
+  indexColumns(index: string): readonly string[] | undefined;
   /** Whether a rule told about the table can rely on the database's size figure. */
   tableSize(table: string): TableSize | undefined;
 }
