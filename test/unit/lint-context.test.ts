@@ -172,3 +172,27 @@ describe('ADD PRIMARY KEY USING INDEX, which sets the key columns NOT NULL', () 
   });
 });
 
+
+describe('finding positions', () => {
+  it('point at the clause at fault in a long statement, not at its first line, counting characters after multi-byte text', () => {
+    const sql = [
+      "-- Ünïcödé comment: positions are characters, the parser's are bytes",
+      'ALTER TABLE users',
+      '  ADD COLUMN nickname text,',
+      "  ADD COLUMN créé_at timestamptz DEFAULT clock_timestamp(),",
+      '  ADD CONSTRAINT users_age CHECK (age > 0);',
+      'CREATE TABLE ünits (',
+      '  id bigint PRIMARY KEY,',
+      '  payload json',
+      ');',
+    ].join('\n');
+    const at = (rule: string) => lintSql(sql).filter((f) => f.rule === rule).map((f) => `${f.line}:${f.column}`);
+    expect(at('adding-volatile-default')).toEqual(['4:14']);
+    expect(at('check-constraint-missing-not-valid')).toEqual(['5:7']);
+    expect(at('prefer-jsonb')).toEqual(['8:11']);
+  });
+
+  it('fall back to the statement for a clause the parser gives no position', () => {
+    expect(lintSql('SELECT 1;\nALTER TABLE users\n  ALTER COLUMN phone SET NOT NULL;').filter((f) => f.rule === 'setting-not-null').map((f) => `${f.line}:${f.column}`)).toEqual(['2:1']);
+  });
+});

@@ -29,6 +29,7 @@ export const settingNotNull: Rule = {
         for (const column of nullableKeyColumns(schema, table, k.indexname)) {
           findings.push({
             table,
+            at: k.location,
             message: `ADD PRIMARY KEY USING INDEX ${k.indexname} makes ${column} NOT NULL: ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since ${column} is nullable and no validated CHECK (${column} IS NOT NULL) is known.`,
             help: help(column, 'ADD PRIMARY KEY USING INDEX'),
           });
