@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { InputError } from '../../lambdas/errors.ts';
-import { compareFingerprints, fingerprintJson, takeFingerprint, type Fingerprint, type FingerprintDifference } from '../../lambdas/engine/fingerprint.ts';
+import { FINGERPRINT_FORMAT, compareFingerprints, fingerprintJson, takeFingerprint, type Fingerprint, type FingerprintDifference } from '../../lambdas/engine/fingerprint.ts';
 import { urlConnector } from '../../lambdas/local/url-connector.ts';
 import { ExitCode, databaseUrlOption, resolveDatabaseUrl } from './cli-support.ts';
 
@@ -53,9 +53,21 @@ async function readSaved(file: string): Promise<Fingerprint> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Fingerprint;
     if (typeof parsed.digest !== 'string' || typeof parsed.objects !== 'object' || typeof parsed.tables !== 'object') throw new Error('not a fingerprint');
+    if (parsed.format !== FINGERPRINT_FORMAT) throw new OlderFormat(parsed.format);
     return parsed;
   } catch (error) {
+    if (error instanceof OlderFormat) {
+      throw new InputError([{ file, message: `is a fingerprint of format ${String(error.format)}; this Airlock takes format ${FINGERPRINT_FORMAT}. Take the "before" fingerprint again with this version.` }]);
+    }
     throw new InputError([{ file, message: `is not a fingerprint saved with 'airlock fingerprint --format json' (${(error as Error).message}).` }]);
+  }
+}
+
+class OlderFormat extends Error {
+  readonly format: unknown;
+  constructor(format: unknown) {
+    super('another fingerprint format');
+    this.format = format;
   }
 }
 

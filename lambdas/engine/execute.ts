@@ -8,7 +8,7 @@ import { clearProgress, readProgress, writeProgress, type Direction } from './le
 import type { MigrationScript } from './migrations/load.ts';
 import { backoffDelay, isRetryable, sleep, type RetryPolicy } from './retry.ts';
 import { LOCK_MODES, describeEffect, relationName } from './sql/effects.ts';
-import type { ParsedStatement } from './sql/parse.ts';
+import { positionInStatement, type ParsedStatement } from './sql/parse.ts';
 import type { RunLock } from './run-lock.ts';
 
 export interface ExecutionSettings {
@@ -210,11 +210,7 @@ function positionOf(script: MigrationScript, stmt: ParsedStatement | undefined, 
   if (!stmt) return { file: script.file };
   const offset = Number((error as { position?: string }).position);
   if (!Number.isFinite(offset) || offset < 1) return { file: script.file, line: stmt.line, column: stmt.column };
-  const before = stmt.text.slice(0, offset - 1);
-  const lines = before.split('\n');
-  return lines.length === 1
-    ? { file: script.file, line: stmt.line, column: stmt.column + before.length }
-    : { file: script.file, line: stmt.line + lines.length - 1, column: lines[lines.length - 1]!.length + 1 };
+  return { file: script.file, ...positionInStatement(stmt, offset - 1) };
 }
 
 interface IndexTarget {

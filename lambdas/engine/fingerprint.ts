@@ -13,7 +13,8 @@ import { LEDGER_SCHEMA } from './ledger.ts';
  * column statistics, storage parameters of the server, roles and tablespaces (cluster-wide).
  */
 
-export const FINGERPRINT_FORMAT = 1;
+/** 2: content hashed column by column (1 hashed whole rows; its content hashes are not comparable). */
+export const FINGERPRINT_FORMAT = 2;
 
 export interface TableRows {
   readonly rows: number;
@@ -164,26 +165,52 @@ const OBJECT_QUERIES: ReadonlyArray<{ readonly kind: string; readonly sql: strin
   },
 ];
 
-/** Built-in types whose hash is exact: equal hash input means equal stored value (no 1.0 = 1.00, no '1 day' = '24 hours'). */
-const EXACTLY_HASHED_TYPES = new Set([16, 17, 18, 20, 21, 23, 26, 1082, 1083, 1114, 1184, 2950]);
-/** Text types: hashed byte for byte under the "C" collation. */
-const TEXT_TYPES = new Set([19, 25, 1043]);
+/**
+ * Per column type, the SQL that hashes one value exactly (equal hash input means equal stored
+ * value), seeded with the column's position. `$c` is the column, `$s` the seed. Every function here
+ * exists from PostgreSQL 11 on. Types not listed are hashed as their text, which is exact for
+ * every built-in type (1.0 vs 1.00, '1 day' vs '24 hours', -0 vs 0) and does not depend on OIDs
+ * (a recreated enum keeps its labels, not its OID).
+ */
+const VALUE_HASH: ReadonlyMap<number, string> = new Map([
+  [16, 'hashint4extended($c::int, $s)'], // bool
+  [19, 'hashtextextended($c::text COLLATE "C", $s)'], // name
+  // int8: PostgreSQL's hash folds the two halves together first (1 and 4294967296 hash alike), so the high half is hashed beside it.
+  [20, 'hashint8extended($c, $s) # hashint4extended(($c >> 32)::int, -$s)'],
+  [21, 'hashint2extended($c, $s)'], // int2
+  [23, 'hashint4extended($c, $s)'], // int4
+  [25, 'hashtextextended($c COLLATE "C", $s)'], // text: its bytes, whatever the column's collation
+  [26, 'hashoidextended($c, $s)'], // oid
+  [1043, 'hashtextextended($c::text COLLATE "C", $s)'], // varchar
+  [1083, 'time_hash_extended($c, $s)'], // time
+  [1114, 'timestamp_hash_extended($c, $s)'], // timestamp
+  [1184, `timestamp_hash_extended($c AT TIME ZONE 'UTC', $s)`], // timestamptz: same instant, same UTC wall time
+  [2950, 'uuid_hash_extended($c, $s)'], // uuid
+  // date: days since 2000-01-01; ±infinity are stored as the int32 extremes, which no finite date reaches.
+  [1082, `hashint4extended(CASE WHEN isfinite($c) THEN $c - date '2000-01-01' WHEN $c > date '2000-01-01' THEN 2147483647 WHEN $c < date '2000-01-01' THEN -2147483648 END, $s)`],
+  // numeric: the value's hash ignores sign, scale (1.0 = 1.00) and which special value (NaN, ±Infinity)
+  // it is, so those are hashed beside it.
+  [1700, `hash_numeric_extended($c, $s) # hashint4extended(coalesce(scale($c) * 2 + ($c < 0)::int, CASE WHEN $c = 'NaN' THEN -1 WHEN $c > 0 THEN -2 ELSE -3 END), $s)`],
+]);
+/** bytea has no SQL-callable hash function; from 14 on, hashing it as a one-field record uses the type's own hash. */
+const BYTEA_HASH_14 = 'hash_record_extended(ROW($c), $s)';
 
 /**
- * The expression whose sum over the rows is a table's content hash. On PostgreSQL 14+ the row is
- * hashed with `hash_record_extended`, each column either as stored (types whose hash is exact) or
- * as its text (numeric, floats, json, enums, …: text keeps 1.0 and 1.00 apart and does not depend
- * on type OIDs, which a recreated enum does not keep). On 13, the whole row's text is hashed.
+ * The expression whose sum over the rows is a table's content hash: the XOR of one hash per column,
+ * each seeded with the column's position so that equal values in different columns hash apart, and
+ * a NULL given a constant of its own. One cheap function call per value, no row built, the same on
+ * every supported server version (only bytea differs on 13, hashed as its text there).
  */
 export function rowHashExpression(serverVersionNum: number, alias: string, columns: ReadonlyArray<{ name: string; typeId: number }>): string {
-  if (serverVersionNum < 140000 || columns.length === 0) return `hashtextextended(${alias}::text, 0)`;
-  const parts = columns.map(({ name, typeId }) => {
-    const col = `${alias}.${quoteIdent(name)}`;
-    if (TEXT_TYPES.has(typeId)) return `${col}::text COLLATE "C"`;
-    if (EXACTLY_HASHED_TYPES.has(typeId)) return col;
-    return `${col}::text COLLATE "C"`;
-  });
-  return `hash_record_extended(ROW(${parts.join(', ')}), 0)`;
+  if (columns.length === 0) return '0';
+  return columns
+    .map(({ name, typeId }, i) => {
+      const template = VALUE_HASH.get(typeId) ?? (typeId === 17 && serverVersionNum >= 140000 ? BYTEA_HASH_14 : 'hashtextextended($c::text COLLATE "C", $s)');
+      const seed = i + 1;
+      const column = `${alias}.${quoteIdent(name)}`;
+      return `coalesce(${template.replace(/\$[cs]/g, (m) => (m === '$c' ? column : String(seed)))}, ${-seed})`;
+    })
+    .join(' # ');
 }
 
 export function quoteIdent(name: string): string {
@@ -229,8 +256,8 @@ async function tablesWithRows(client: pg.Client): Promise<Array<{ name: string; 
   // Leaf tables and materialized views hold rows; a partitioned parent's rows are its partitions'.
   const { rows } = await client.query(
     `SELECT n.nspname || '.' || c.relname AS name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS quoted,
-            coalesce((SELECT json_agg(json_build_object('name', a.attname, 'typeId', a.atttypid::int) ORDER BY a.attnum)
-                        FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
+            coalesce((SELECT json_agg(json_build_object('name', a.attname, 'typeId', CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END::int) ORDER BY a.attnum)
+                        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'm') AND c.relispopulated AND ${USER_NAMESPACE} AND ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}
       ORDER BY 1`,
@@ -278,6 +305,9 @@ export interface FingerprintDifference {
  * compared only when both were taken with `content`.
  */
 export function compareFingerprints(before: Fingerprint, after: Fingerprint): FingerprintDifference[] {
+  if (before.format !== after.format) {
+    throw new Error(`Fingerprints of format ${before.format} and ${after.format} cannot be compared: take both with the same version of Airlock.`);
+  }
   const diffs: FingerprintDifference[] = [];
   const keys = (a: object, b: object): string[] => [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   for (const key of keys(before.objects, after.objects)) {

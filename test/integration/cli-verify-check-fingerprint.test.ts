@@ -125,4 +125,14 @@ describe('airlock fingerprint', () => {
       await db.sql(`UPDATE notes SET body = 'b' WHERE id = 2`);
     }
   });
+
+  it('refuses a fingerprint saved in an older format, naming the file and what to do', async () => {
+    const saved = sink();
+    await fingerprintCommand({ databaseUrl: db.url, format: 'json', content: true }, saved.out);
+    const file = join(dir, 'fp-format-1.json');
+    await writeFile(file, JSON.stringify({ ...JSON.parse(saved.text()), format: 1 }));
+    const { code, stderr } = await cli(['fingerprint', '--content', '--compare', file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}: is a fingerprint of format 1; this Airlock takes format 2. Take the "before" fingerprint again with this version.`);
+  });
 });

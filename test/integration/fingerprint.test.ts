@@ -115,11 +115,78 @@ describe('takeFingerprint', () => {
 });
 
 describe('rowHashExpression', () => {
-  const columns = [{ name: 'id', typeId: 20 }, { name: 'Name', typeId: 25 }, { name: 'total', typeId: 1700 }];
-  it('hashes exact types as stored and others as text on PostgreSQL 14+', () => {
-    expect(rowHashExpression(170000, 'r', columns)).toBe('hash_record_extended(ROW(r."id", r."Name"::text COLLATE "C", r."total"::text COLLATE "C"), 0)');
+  const columns = [{ name: 'id', typeId: 20 }, { name: 'Name', typeId: 25 }, { name: 'data', typeId: 17 }];
+
+  it('hashes each column with its type\'s own hash, seeded by position, NULL as a constant of its own', () => {
+    expect(rowHashExpression(170000, 'r', columns)).toBe(
+      'coalesce(hashint8extended(r."id", 1) # hashint4extended((r."id" >> 32)::int, -1), -1) # coalesce(hashtextextended(r."Name" COLLATE "C", 2), -2) # coalesce(hash_record_extended(ROW(r."data"), 3), -3)',
+    );
   });
-  it('hashes the row text on PostgreSQL 13, which has no hash_record_extended', () => {
-    expect(rowHashExpression(130012, 'r', columns)).toBe('hashtextextended(r::text, 0)');
+
+  it('hashes bytea as its text on PostgreSQL 13, which has no hash_record_extended', () => {
+    expect(rowHashExpression(130012, 'r', columns)).toContain('coalesce(hashtextextended(r."data"::text COLLATE "C", 3), -3)');
   });
+
+  it('quotes column names, even ones that look like its placeholders', () => {
+    expect(rowHashExpression(170000, 'r', [{ name: '$s"x', typeId: 23 }])).toBe('coalesce(hashint4extended(r."$s""x", 1), -1)');
+  });
+
+  // Values that are different as stored, though several compare equal or hash equal with the type's own hash.
+  const DISTINCT: Record<string, string[]> = {
+    boolean: ['true', 'false'],
+    smallint: ['0', '1', '-1'],
+    integer: ['0', '1', '-1'],
+    bigint: ['0', '1', '-1', '4294967296'],
+    oid: ['0', '1'],
+    text: [`''`, `'a'`, `'A'`, `'a '`],
+    'varchar(10)': [`''`, `'a'`, `'a '`],
+    name: [`'a'`, `'b'`],
+    'char(3)': [`'a'`, `'b'`],
+    bytea: [`'\\x'`, `'\\x00'`, `'\\x0000'`],
+    uuid: [`'00000000-0000-0000-0000-000000000000'`, `'00000000-0000-0000-0000-000000000001'`],
+    date: [`'2000-01-01'`, `'1999-12-31'`, `'infinity'`, `'-infinity'`, `'5874897-12-31'`, `'4713-01-01 BC'`],
+    time: [`'00:00'`, `'00:00:00.000001'`],
+    timestamp: [`'2000-01-01'`, `'2000-01-01 00:00:00.000001'`, `'infinity'`, `'-infinity'`],
+    timestamptz: [`'2000-01-01 00:00+00'`, `'2000-01-01 00:00+01'`, `'infinity'`, `'-infinity'`],
+    numeric: ['0', '0.0', '0.00', '5', '-5', '5.0', '-5.0', '50', '0.5', `'NaN'`, `'Infinity'`, `'-Infinity'`],
+    'double precision': ['0', `'-0'`, '1', `'NaN'`, `'Infinity'`],
+    interval: [`'1 day'`, `'24 hours'`],
+    jsonb: [`'1.0'`, `'1.00'`, `'{"a":1}'`],
+    'text[]': [`'{a}'`, `'{a,NULL}'`],
+  };
+
+  for (const [type, values] of Object.entries(DISTINCT)) {
+    it(`gives every distinct ${type} value, and NULL, a hash of its own`, async () => {
+      const version = await serverVersion();
+      // numeric has ±Infinity from PostgreSQL 14 on.
+      const usable = type === 'numeric' && version < 140000 ? values.filter((v) => !v.includes('Infinity')) : values;
+      const table = `h_${type.replace(/\W/g, '_')}`;
+      await db.sql(`CREATE TABLE ${table} (v ${type})`);
+      await db.sql(`INSERT INTO ${table} VALUES ${[...usable, 'NULL'].map((v) => `(${v})`).join(', ')}`);
+      const { rows } = await db.sql(`SELECT v::text AS v, (${rowHashExpression(version, 't', await columnsOf(table))})::text AS h FROM ${table} t`);
+      expect(new Set(rows.map((r) => r.h)).size, JSON.stringify(rows)).toBe(usable.length + 1);
+    });
+  }
+
+  it('tells a value apart from the same value in another column', async () => {
+    await db.sql(`CREATE TABLE swapped (a int, b int, c text, d text); INSERT INTO swapped VALUES (1, 2, 'x', 'y'), (2, 1, 'y', 'x'), (NULL, 1, NULL, 'x'), (1, NULL, 'x', NULL)`);
+    const { rows } = await db.sql(`SELECT (${rowHashExpression(await serverVersion(), 't', await columnsOf('swapped'))})::text AS h FROM swapped t`);
+    expect(new Set(rows.map((r) => r.h)).size).toBe(4);
+  });
+
+  it('hashes the same instant alike whatever time zone it was written in', async () => {
+    await db.sql(`CREATE TABLE instants (v timestamptz); INSERT INTO instants VALUES ('2000-01-01 01:00+01'), ('2000-01-01 00:00+00')`);
+    const { rows } = await db.sql(`SELECT (${rowHashExpression(await serverVersion(), 't', await columnsOf('instants'))})::text AS h FROM instants t`);
+    expect(rows[0]!.h).toBe(rows[1]!.h);
+  });
+
+  async function serverVersion(): Promise<number> {
+    const { rows } = await db.sql(`SELECT current_setting('server_version_num')::int AS v`);
+    return rows[0]!.v;
+  }
+
+  async function columnsOf(table: string): Promise<Array<{ name: string; typeId: number }>> {
+    const { rows } = await db.sql(`SELECT attname AS name, atttypid::int AS "typeId" FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [table]);
+    return rows;
+  }
 });

@@ -59,6 +59,13 @@ describe('lint with --database-url', () => {
     expect((await lintOne('DROP TABLE small;')).map((f) => f.severity)).toEqual(['error']);
   });
 
+  it('reads NOT NULL columns and index columns: ADD PRIMARY KEY USING INDEX is reported only on a nullable key', async () => {
+    await db.sql(`CREATE TABLE accounts (id bigint, code text NOT NULL, tag text) ; CREATE UNIQUE INDEX accounts_id_idx ON accounts (id) INCLUDE (tag); CREATE UNIQUE INDEX accounts_code_idx ON accounts (code)`);
+    const onNullable = await lintOne('ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_id_idx;');
+    expect(onNullable.map((f) => [f.rule, f.message.slice(0, 61)])).toEqual([['setting-not-null', 'ADD PRIMARY KEY USING INDEX accounts_id_idx makes id NOT NULL']]);
+    expect(await lintOne('ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_code_idx;')).toEqual([]);
+  });
+
   it("finds an index's table for DROP INDEX", async () => {
     const [finding] = await lintOne('DROP INDEX big_name_idx;');
     expect(finding?.message).toContain('ACCESS EXCLUSIVE on big');

@@ -105,3 +105,19 @@ describe('refusesTransaction', () => {
     expect(effect('VACUUM (FULL true) t').work).toBe('rewrite');
   });
 });
+
+describe('describeEffect of ADD PRIMARY KEY USING INDEX', () => {
+  const sql = 'ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_idx';
+  const ctx = (notNull: boolean | undefined): SchemaContext => ({ indexColumns: () => ['id'], isNotNull: () => notNull, hasNotNullCheck: () => false });
+
+  it('is a scan when a key column is known to be nullable', () => {
+    expect(effect(sql, ctx(false)).parts[0]).toMatchObject({ work: 'scan', what: expect.stringContaining('sets id NOT NULL, scanning the whole table') });
+  });
+
+  it('is a catalog change when the key columns are NOT NULL, or not known', () => {
+    expect(effect(sql, ctx(true)).parts[0]).toMatchObject({ work: 'catalog' });
+    expect(effect(sql, ctx(undefined)).parts[0]).toMatchObject({ work: 'catalog' });
+    expect(effect(sql).parts[0]).toMatchObject({ work: 'catalog' });
+  });
+});
+

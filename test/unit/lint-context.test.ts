@@ -137,3 +137,62 @@ describe('Airlock directives in lint', () => {
     expect(findings.map((f) => `${basename(f.file)}:${f.line} ${f.rule}`)).toEqual(['0001_bad.sql:2 syntax-error', '0002_good.sql:1 dropping-table']);
   });
 });
+
+describe('ADD PRIMARY KEY USING INDEX, which sets the key columns NOT NULL', () => {
+  const attach = 'ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx;';
+  const notNullFindings = (given: string) => lintSql(attach, { given }).filter((f) => f.rule === 'setting-not-null');
+
+  it('reports a nullable key column: the command scans the table under ACCESS EXCLUSIVE', () => {
+    const findings = notNullFindings('CREATE TABLE users (id bigint, email text);\nCREATE UNIQUE INDEX users_id_idx ON users (id);');
+    expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('ADD PRIMARY KEY USING INDEX users_id_idx makes id NOT NULL')]);
+    expect(findings[0]!.help).toContain('CHECK (id IS NOT NULL) NOT VALID');
+  });
+
+  it('stays quiet when the column is NOT NULL already, by declaration, SET NOT NULL, identity or a validated CHECK', () => {
+    for (const given of [
+      'CREATE TABLE users (id bigint NOT NULL, email text);',
+      'CREATE TABLE users (id bigint, email text);\nALTER TABLE users ALTER COLUMN id SET NOT NULL;',
+      'CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY, email text);',
+      'CREATE TABLE users (id bigserial, email text);',
+      'CREATE TABLE users (id bigint, email text, CONSTRAINT id_present CHECK (id IS NOT NULL));',
+    ]) {
+      expect(notNullFindings(`${given}\nCREATE UNIQUE INDEX users_id_idx ON users (id);`), given).toEqual([]);
+    }
+  });
+
+  it('follows DROP NOT NULL, renamed columns and renamed indexes', () => {
+    expect(notNullFindings('CREATE TABLE users (id bigint NOT NULL);\nALTER TABLE users ALTER COLUMN id DROP NOT NULL;\nCREATE UNIQUE INDEX users_id_idx ON users (id);')).toHaveLength(1);
+    expect(notNullFindings('CREATE TABLE users (uid bigint NOT NULL);\nALTER TABLE users RENAME COLUMN uid TO id;\nCREATE UNIQUE INDEX users_id_idx ON users (id);')).toEqual([]);
+    expect(notNullFindings('CREATE TABLE users (id bigint);\nCREATE UNIQUE INDEX tmp ON users (id);\nALTER INDEX tmp RENAME TO users_id_idx;')).toHaveLength(1);
+  });
+
+  it('says nothing when it does not know the index or its columns', () => {
+    expect(notNullFindings('CREATE TABLE users (id bigint);')).toEqual([]);
+    expect(notNullFindings('CREATE TABLE users (id bigint);\nCREATE UNIQUE INDEX users_id_idx ON users ((id + 0));')).toEqual([]);
+  });
+});
+
+
+describe('finding positions', () => {
+  it('point at the clause at fault in a long statement, not at its first line, counting characters after multi-byte text', () => {
+    const sql = [
+      "-- Ünïcödé comment: positions are characters, the parser's are bytes",
+      'ALTER TABLE users',
+      '  ADD COLUMN nickname text,',
+      "  ADD COLUMN créé_at timestamptz DEFAULT clock_timestamp(),",
+      '  ADD CONSTRAINT users_age CHECK (age > 0);',
+      'CREATE TABLE ünits (',
+      '  id bigint PRIMARY KEY,',
+      '  payload json',
+      ');',
+    ].join('\n');
+    const at = (rule: string) => lintSql(sql).filter((f) => f.rule === rule).map((f) => `${f.line}:${f.column}`);
+    expect(at('adding-volatile-default')).toEqual(['4:14']);
+    expect(at('check-constraint-missing-not-valid')).toEqual(['5:7']);
+    expect(at('prefer-jsonb')).toEqual(['8:11']);
+  });
+
+  it('fall back to the statement for a clause the parser gives no position', () => {
+    expect(lintSql('SELECT 1;\nALTER TABLE users\n  ALTER COLUMN phone SET NOT NULL;').filter((f) => f.rule === 'setting-not-null').map((f) => `${f.line}:${f.column}`)).toEqual(['2:1']);
+  });
+});

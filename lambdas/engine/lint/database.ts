@@ -19,8 +19,8 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${hidden}`,
   );
-  const columns = await client.query<{ schema: string; name: string; column: string; type: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
+  const columns = await client.query<{ schema: string; name: string; column: string; type: string; not_null: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f') AND ${hidden}`,
   );
@@ -31,8 +31,11 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE k.contype = 'c' AND ${hidden}`,
   );
-  const indexes = await client.query<{ schema: string; index: string; table_schema: string; table: string }>(
-    `SELECT n.nspname AS schema, i.relname AS index, tn.nspname AS table_schema, t.relname AS table
+  const indexes = await client.query<{ schema: string; index: string; table_schema: string; table: string; columns: string[] | null }>(
+    `SELECT n.nspname AS schema, i.relname AS index, tn.nspname AS table_schema, t.relname AS table,
+            CASE WHEN 0 <> ALL ((x.indkey::int2[])[0:x.indnkeyatts - 1]) THEN
+              ARRAY(SELECT a.attname::text FROM unnest((x.indkey::int2[])[0:x.indnkeyatts - 1]) WITH ORDINALITY k(attnum, pos)
+                      JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.pos) END AS columns
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
        JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
@@ -46,11 +49,16 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
     byKey.set(qualified(t.schema, t.name), {
       partitioned: t.kind === 'p',
       columns: new Map(),
+      notNull: new Set(),
       checks: new Map(),
       size: { bytes: Number(t.bytes), ...(t.rows >= 0 && { rows: Math.round(t.rows) }) },
     });
   }
-  for (const c of columns.rows) byKey.get(qualified(c.schema, c.name))?.columns.set(c.column, c.type);
+  for (const c of columns.rows) {
+    const table = byKey.get(qualified(c.schema, c.name));
+    table?.columns.set(c.column, c.type);
+    if (c.not_null) table?.notNull.add(c.column);
+  }
   for (const k of checks.rows) {
     const column = k.column !== null && isNotNullCheck(k.def, k.column) ? k.column : undefined;
     byKey.get(qualified(k.schema, k.name))?.checks.set(k.constraint, { ...(column !== undefined && { column }), known: true, validated: k.validated });
@@ -58,6 +66,7 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
   return {
     tables: byKey,
     indexes: new Map(indexes.rows.map((i) => [qualified(i.schema, i.index), qualified(i.table_schema, i.table)])),
+    indexColumns: new Map(indexes.rows.flatMap((i) => (i.columns ? [[qualified(i.schema, i.index), i.columns] as const] : []))),
     schemas: new Set(schemas.rows.map((s) => s.name)),
   };
 }

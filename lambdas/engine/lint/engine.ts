@@ -2,7 +2,7 @@ import { InputError } from '../../errors.ts';
 import { parseDirectives, type Directives } from '../migrations/directives.ts';
 import type { ScriptRole } from '../migrations/load.ts';
 import { describeEffect, type LockMode } from '../sql/effects.ts';
-import { parseStatements, type ParsedStatement } from '../sql/parse.ts';
+import { parseStatements, positionOfNode, type ParsedStatement } from '../sql/parse.ts';
 import { refusesTransaction } from '../sql/transaction-rules.ts';
 import { alterTableCommands, dottedName } from './ast.ts';
 import { isKnownRuleId, ruleAnswersTo, rules, rulesById } from './rules/index.ts';
@@ -165,7 +165,8 @@ export function lintScript(script: LintableScript, schema: SchemaTracker, pendin
 }
 
 function toFinding(rule: Rule, report: Report, file: string, stmt: ParsedStatement, schema: SchemaTracker, smallBytes: number): Finding {
-  const base = finding(rule, file, stmt.line, stmt.column, report.message, report.help);
+  const { line, column } = positionOfNode(stmt, report.at);
+  const base = finding(rule, file, line, column, report.message, report.help);
   if (!rule.softensOnSmallTables || rule.severity !== 'error' || report.table === undefined || smallBytes <= 0) return base;
   const size = schema.tableSize(report.table);
   if (!size || size.bytes > smallBytes) return base;

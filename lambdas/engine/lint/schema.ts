@@ -21,6 +21,8 @@ export interface TableState {
   isNew: boolean;
   partitioned: boolean;
   columns: Map<string, string>;
+  /** Columns known to be NOT NULL (declared so, a primary key's, identity, serial). */
+  notNull: Set<string>;
   checks: Map<string, CheckState>;
   size?: TableSize;
 }
@@ -29,6 +31,8 @@ export interface TableState {
 export interface DatabaseSchema {
   readonly tables: ReadonlyMap<string, Omit<TableState, 'isNew'>>;
   readonly indexes: ReadonlyMap<string, string>;
+  /** Each index's key columns, in order; absent for an index on an expression. */
+  readonly indexColumns?: ReadonlyMap<string, readonly string[]>;
   readonly schemas: ReadonlySet<string>;
 }
 
@@ -106,12 +110,14 @@ type DatabaseTable = Omit<TableState, 'isNew'>;
 export class SchemaTracker implements SchemaView {
   private tables: LayeredMap<TableState>;
   private indexes: LayeredMap<string>;
+  private indexColumnsOf: LayeredMap<readonly string[]>;
   private readonly newSchemas: Set<string>;
   private readonly knownSchemas: Set<string>;
 
   constructor(db?: DatabaseSchema) {
     this.tables = new LayeredMap(db ? existingTables(db) : undefined);
     this.indexes = new LayeredMap(db?.indexes);
+    this.indexColumnsOf = new LayeredMap(db?.indexColumns);
     this.newSchemas = new Set();
     this.knownSchemas = new Set(db?.schemas ?? []);
   }
@@ -120,6 +126,7 @@ export class SchemaTracker implements SchemaView {
     const c = new SchemaTracker();
     c.tables = this.tables.clone(copyTable);
     c.indexes = this.indexes.clone((v) => v);
+    c.indexColumnsOf = this.indexColumnsOf.clone((v) => v);
     for (const s of this.newSchemas) c.newSchemas.add(s);
     for (const s of this.knownSchemas) c.knownSchemas.add(s);
     return c;
@@ -132,6 +139,7 @@ export class SchemaTracker implements SchemaView {
   overlay(db: DatabaseSchema): void {
     this.tables.rebase(existingTables(db));
     this.indexes.rebase(db.indexes);
+    this.indexColumnsOf.rebase(db.indexColumns ?? new Map());
     for (const s of db.schemas) this.knownSchemas.add(s);
   }
 
@@ -156,6 +164,16 @@ export class SchemaTracker implements SchemaView {
 
   columnType(table: string, column: string): string | undefined {
     return this.tables.get(tableKey(table))?.columns.get(column);
+  }
+
+  /** True or false when the column is known, undefined when it is not. */
+  isNotNull(table: string, column: string): boolean | undefined {
+    const t = this.tables.get(tableKey(table));
+    return t?.columns.has(column) ? t.notNull.has(column) : undefined;
+  }
+
+  indexColumns(index: string): readonly string[] | undefined {
+    return this.indexColumnsOf.get(tableKey(index));
   }
 
   hasNotNullCheck(table: string, column: string): boolean {
@@ -188,7 +206,9 @@ export class SchemaTracker implements SchemaView {
       isNewTable: (t) => this.isNewTable(t),
       columnType: (t, c) => this.columnType(t, c),
       hasNotNullCheck: (t, c) => this.hasNotNullCheck(t, c),
+      isNotNull: (t, c) => this.isNotNull(t, c),
       indexTable: (i) => this.indexTable(i),
+      indexColumns: (i) => this.indexColumns(i),
     };
   }
 
@@ -202,13 +222,14 @@ export class SchemaTracker implements SchemaView {
       case 'CreateStmt': {
         const key = tableKey(relationName(n.relation));
         if (n.if_not_exists && this.tables.has(key)) return;
-        const table: TableState = { isNew: pending, partitioned: n.partspec !== undefined, columns: new Map(), checks: new Map() };
+        const table: TableState = { isNew: pending, partitioned: n.partspec !== undefined, columns: new Map(), notNull: new Set(), checks: new Map() };
         for (const elt of n.tableElts ?? []) {
           if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef);
           else if (elt.Constraint) this.addConstraint(table, elt.Constraint);
           else if (elt.TableLikeClause) {
             const like = this.tables.get(tableKey(relationName(elt.TableLikeClause.relation)));
             for (const [c, t] of like?.columns ?? []) table.columns.set(c, t);
+            for (const c of like?.notNull ?? []) table.notNull.add(c);
           }
         }
         this.tables.set(key, table);
@@ -217,7 +238,7 @@ export class SchemaTracker implements SchemaView {
       case 'CreateTableAsStmt': {
         const key = tableKey(relationName(n.into?.rel));
         if (n.if_not_exists && this.tables.has(key)) return;
-        this.tables.set(key, { isNew: pending, partitioned: false, columns: new Map(), checks: new Map() });
+        this.tables.set(key, { isNew: pending, partitioned: false, columns: new Map(), notNull: new Set(), checks: new Map() });
         return;
       }
       case 'CreateSchemaStmt':
@@ -230,7 +251,11 @@ export class SchemaTracker implements SchemaView {
         if (!n.idxname) return;
         const table = tableKey(relationName(n.relation));
         const schema = schemaOf(table);
-        this.indexes.set(schema ? `${schema}.${n.idxname}` : n.idxname, table);
+        const index = schema ? `${schema}.${n.idxname}` : n.idxname;
+        this.indexes.set(index, table);
+        const columns = (n.indexParams ?? []).map((p: any) => p.IndexElem?.name);
+        if (columns.every((c: unknown) => typeof c === 'string')) this.indexColumnsOf.set(index, columns);
+        else this.indexColumnsOf.delete(index);
         return;
       }
       case 'AlterTableStmt':
@@ -243,7 +268,10 @@ export class SchemaTracker implements SchemaView {
         for (const o of n.objects ?? []) {
           const name = tableKey(o.List ? dottedName(o.List.items) : (o.String?.sval ?? ''));
           if (n.removeType === 'OBJECT_TABLE' || n.removeType === 'OBJECT_MATVIEW') this.tables.delete(name);
-          else if (n.removeType === 'OBJECT_INDEX') this.indexes.delete(name);
+          else if (n.removeType === 'OBJECT_INDEX') {
+            this.indexes.delete(name);
+            this.indexColumnsOf.delete(name);
+          }
           else if (n.removeType === 'OBJECT_SCHEMA') {
             this.newSchemas.delete(name);
             this.knownSchemas.delete(name);
@@ -258,13 +286,22 @@ export class SchemaTracker implements SchemaView {
 
   private addColumn(table: TableState, def: any): void {
     if (!def.colname) return;
-    table.columns.set(def.colname, typeNameOf(def.typeName));
+    const type = typeNameOf(def.typeName);
+    table.columns.set(def.colname, type);
+    table.notNull.delete(def.colname);
+    if (/^(small|big)?serial$/.test(type)) table.notNull.add(def.colname);
     for (const k of (def.constraints ?? []).map((c: any) => c.Constraint)) {
       if (k?.contype === 'CONSTR_CHECK') this.addConstraint(table, k, def.colname);
+      if (k?.contype === 'CONSTR_NOTNULL' || k?.contype === 'CONSTR_PRIMARY' || k?.contype === 'CONSTR_IDENTITY') table.notNull.add(def.colname);
     }
   }
 
   private addConstraint(table: TableState, k: any, onColumn?: string): void {
+    if (k.contype === 'CONSTR_PRIMARY') {
+      const keys: unknown[] = k.indexname ? [...(this.indexColumnsOf.get(k.indexname) ?? [])] : (k.keys ?? []).map((x: any) => x.String?.sval);
+      for (const c of keys) if (typeof c === 'string') table.notNull.add(c);
+      return;
+    }
     if (k.contype !== 'CONSTR_CHECK') return;
     const column = nullTestColumn(k.raw_expr, 'IS_NOT_NULL');
     const name = k.conname ?? `${onColumn ?? column ?? 'check'}_check_${table.checks.size}`;
@@ -277,7 +314,7 @@ export class SchemaTracker implements SchemaView {
     let table = this.writable(key);
     if (!table) {
       // An existing table the linter has not seen: remember what the migrations tell about it.
-      table = { isNew: false, partitioned: false, columns: new Map(), checks: new Map() };
+      table = { isNew: false, partitioned: false, columns: new Map(), notNull: new Set(), checks: new Map() };
       this.tables.set(key, table);
     }
     for (const c of (n.cmds ?? []).map((x: any) => x.AlterTableCmd)) {
@@ -289,7 +326,16 @@ export class SchemaTracker implements SchemaView {
           if (c.name) table.columns.set(c.name, typeNameOf(c.def?.ColumnDef?.typeName));
           break;
         case 'AT_DropColumn':
-          if (c.name) table.columns.delete(c.name);
+          if (c.name) {
+            table.columns.delete(c.name);
+            table.notNull.delete(c.name);
+          }
+          break;
+        case 'AT_SetNotNull':
+          if (c.name) table.notNull.add(c.name);
+          break;
+        case 'AT_DropNotNull':
+          if (c.name) table.notNull.delete(c.name);
           break;
         case 'AT_AddConstraint':
           if (c.def?.Constraint) this.addConstraint(table, c.def.Constraint);
@@ -327,6 +373,8 @@ export class SchemaTracker implements SchemaView {
         if (columns && type !== undefined) {
           columns.delete(n.subname);
           columns.set(n.newname, type);
+          const notNull = this.writable(key)!.notNull;
+          if (notNull.delete(n.subname)) notNull.add(n.newname);
         }
         return;
       }
@@ -344,7 +392,11 @@ export class SchemaTracker implements SchemaView {
         if (table === undefined) return;
         this.indexes.delete(key);
         const schema = schemaOf(key);
-        this.indexes.set(schema ? `${schema}.${n.newname}` : n.newname, table);
+        const renamed = schema ? `${schema}.${n.newname}` : n.newname;
+        this.indexes.set(renamed, table);
+        const columns = this.indexColumnsOf.get(key);
+        this.indexColumnsOf.delete(key);
+        if (columns) this.indexColumnsOf.set(renamed, columns);
         return;
       }
       default:
@@ -369,6 +421,7 @@ function copyTable(t: TableState): TableState {
     isNew: t.isNew,
     partitioned: t.partitioned,
     columns: new Map(t.columns),
+    notNull: new Set(t.notNull),
     checks: new Map([...t.checks].map(([k, v]) => [k, { ...v }])),
     ...(t.size && { size: t.size }),
   };

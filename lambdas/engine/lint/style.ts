@@ -10,6 +10,8 @@ export interface TypedColumn {
   readonly type: string;
   /** PRIMARY KEY, identity, serial or REFERENCES: a key column. */
   readonly key: boolean;
+  /** Where the type is written (a parse node location), so findings point at it. */
+  readonly at?: number;
 }
 
 const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
@@ -36,11 +38,11 @@ function computeTypedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): Type
     const type = typeNameOf(def.typeName);
     const kinds = columnConstraints(def).map((k) => k.contype);
     const key = tableKeys.has(def.colname) || SERIAL.has(type) || kinds.some((k) => k === 'CONSTR_PRIMARY' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_FOREIGN');
-    out.push({ table, column: def.colname, type, key });
+    out.push({ table, column: def.colname, type, key, at: def.typeName?.location });
   }
   const alter = alterTableCommands(stmt);
   for (const c of alter?.commands ?? []) {
-    if (c.subtype === 'AT_AlterColumnType' && c.name) out.push({ table: alter!.table, column: c.name, type: typeNameOf(c.def?.ColumnDef?.typeName), key: false });
+    if (c.subtype === 'AT_AlterColumnType' && c.name) out.push({ table: alter!.table, column: c.name, type: typeNameOf(c.def?.ColumnDef?.typeName), key: false, at: c.def?.ColumnDef?.typeName?.location });
   }
   return out;
 }

@@ -8,7 +8,7 @@ export type Severity = 'error' | 'warning';
 /** One finding, as every output format prints it. */
 export interface Finding {
   readonly file: string;
-  /** 1-based; the first line of the statement (or of the directive) at fault. */
+  /** 1-based; the clause at fault (a column, constraint or type) when the parser gives its position, else the statement (or directive). */
   readonly line: number;
   readonly column: number;
   readonly rule: string;
@@ -28,6 +28,8 @@ export interface Report {
    * rule marked {@link Rule.softensOnSmallTables} is reported as a warning instead of an error.
    */
   readonly table?: string;
+  /** The `location` of the parse node at fault (a column, a constraint, a type), so the finding points at it; else the statement's start. */
+  readonly at?: number;
 }
 
 /** Schema facts known just before a statement runs: from earlier statements and, if given, the database. */
@@ -39,8 +41,12 @@ export interface SchemaView {
   columnType(table: string, column: string): string | undefined;
   /** A validated `CHECK (column IS NOT NULL)` exists, so SET NOT NULL skips its scan. */
   hasNotNullCheck(table: string, column: string): boolean;
+  /** True or false when the column is known, undefined when it is not. */
+  isNotNull(table: string, column: string): boolean | undefined;
   isPartitioned(table: string): boolean;
   indexTable(index: string): string | undefined;
+  /** The index's key columns, when known and all plain columns. */
+  indexColumns(index: string): readonly string[] | undefined;
   /** Whether a rule told about the table can rely on the database's size figure. */
   tableSize(table: string): TableSize | undefined;
 }

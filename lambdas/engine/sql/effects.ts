@@ -66,6 +66,10 @@ export interface SchemaContext {
   hasNotNullCheck?(table: string, column: string): boolean;
   /** The table an index belongs to, when known (DROP INDEX locks the index's table). */
   indexTable?(index: string): string | undefined;
+  /** Whether a column is NOT NULL: undefined when the column is not known. */
+  isNotNull?(table: string, column: string): boolean | undefined;
+  /** The index's key columns, when known. */
+  indexColumns?(index: string): readonly string[] | undefined;
 }
 
 export function relationName(rv: { schemaname?: string; relname?: string } | undefined): string {
@@ -364,7 +368,9 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
           case 'CONSTR_PRIMARY':
           case 'CONSTR_UNIQUE': {
             const what = k.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
-            if (k.indexname) add(AE, 'catalog', `ADD CONSTRAINT${name} ${what} USING INDEX ${k.indexname}: brief catalog change`);
+            const nullable = k.indexname && k.contype === 'CONSTR_PRIMARY' ? nullableKeyColumns(ctx, table, k.indexname) : [];
+            if (k.indexname && nullable.length > 0) add(AE, 'scan', `ADD CONSTRAINT${name} ${what} USING INDEX ${k.indexname} sets ${nullable.join(', ')} NOT NULL, scanning the whole table under ACCESS EXCLUSIVE`);
+            else if (k.indexname) add(AE, 'catalog', `ADD CONSTRAINT${name} ${what} USING INDEX ${k.indexname}: brief catalog change`);
             else add(AE, 'build', `ADD CONSTRAINT${name} ${what} builds an index under ACCESS EXCLUSIVE, blocking reads and writes`);
             break;
           }
@@ -429,4 +435,13 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
     }
   }
   return parts;
+}
+
+/**
+ * The key columns of the index that ADD PRIMARY KEY USING INDEX would have to make NOT NULL (a
+ * scan of the table, unless a validated CHECK (col IS NOT NULL) proves it). Only columns known to
+ * be nullable: an unknown index or column gives none.
+ */
+export function nullableKeyColumns(ctx: SchemaContext, table: string, index: string): string[] {
+  return (ctx.indexColumns?.(index) ?? []).filter((c) => ctx.isNotNull?.(table, c) === false && !ctx.hasNotNullCheck?.(table, c));
 }

@@ -21,6 +21,26 @@ export interface ParsedStatement {
   /** 1-based position of the first token. */
   readonly line: number;
   readonly column: number;
+  /** Byte offset of `text` in the file: parse nodes' `location` fields are byte offsets too. */
+  readonly textStartByte: number;
+}
+
+/** 1-based line and column of a character offset into the statement's text. */
+export function positionInStatement(stmt: Pick<ParsedStatement, 'text' | 'line' | 'column'>, charOffset: number): { line: number; column: number } {
+  const before = stmt.text.slice(0, Math.max(0, charOffset));
+  const lines = before.split('\n');
+  return lines.length === 1 ? { line: stmt.line, column: stmt.column + before.length } : { line: stmt.line + lines.length - 1, column: lines[lines.length - 1]!.length + 1 };
+}
+
+/**
+ * 1-based line and column of a parse node's `location` (a byte offset into the file), so that a
+ * finding can point at the clause at fault; the statement's own position when the node has none.
+ */
+export function positionOfNode(stmt: ParsedStatement, location: number | undefined): { line: number; column: number } {
+  const inText = location === undefined ? -1 : location - stmt.textStartByte;
+  const bytes = Buffer.from(stmt.text, 'utf8');
+  if (inText < 0 || inText >= bytes.length) return { line: stmt.line, column: stmt.column };
+  return positionInStatement(stmt, bytes.subarray(0, inText).toString('utf8').length);
 }
 
 let loaded: Promise<void> | undefined;
@@ -86,6 +106,7 @@ export function parseStatements(sql: string, file: string): ParsedStatement[] {
       executable,
       batched: executable !== text,
       ...lineAndColumn(sql, startChar),
+      textStartByte: startByte + Buffer.byteLength(raw.slice(0, lead), 'utf8'),
     };
   });
 }

@@ -16,6 +16,7 @@ export const addingExclusionConstraint: Rule = {
       .filter((k) => k?.contype === 'CONSTR_EXCLUSION')
       .map((k) => ({
         table,
+        at: k.location,
         message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}EXCLUDE ${lockPhrase('ACCESS EXCLUSIVE', table)} and reads the whole table to build the exclusion index while holding it.`,
         help: `An exclusion constraint can be neither built CONCURRENTLY nor attached USING INDEX, nor added NOT VALID. Add it when ${table} is created, or build it on a new table and move the rows there; otherwise schedule it in a quiet window and acknowledge it with '-- airlock:allow adding-exclusion-constraint <reason>'.`,
       }));

@@ -19,6 +19,7 @@ export const addingRequiredColumn: Rule = {
         return (kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY')) && !kinds.some((k) => FILLED.has(k)) && !SERIAL.has(typeNameOf(def.typeName));
       })
       .map(({ table, def }) => ({
+        at: def.location,
         message: `ADD COLUMN ${def.colname} … NOT NULL without a DEFAULT ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans for rows: it fails if ${table} holds any row, and once added, every INSERT that does not name ${def.colname} (all the code running now) fails.`,
         help: `Add it with a constant DEFAULT (… NOT NULL DEFAULT <value> is a catalog change since PostgreSQL 11), or add it nullable, backfill it with a '-- airlock:batch' migration, and make it NOT NULL through a validated CHECK (see setting-not-null).`,
       }));

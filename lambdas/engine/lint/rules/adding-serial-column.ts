@@ -21,6 +21,7 @@ export const addingSerialColumn: Rule = {
         return [
           {
             table,
+            at: def.location,
             message: `${impactSentence(`ADD COLUMN ${what}`, effect, table)}: every existing row gets the next value of a sequence.`,
             help: `Add a plain nullable bigint column, CREATE SEQUENCE and ALTER COLUMN ${def.colname} SET DEFAULT nextval('<sequence>') for new rows (catalog only), fill existing rows with a '-- airlock:batch' migration, then make it NOT NULL through a validated CHECK (see setting-not-null).`,
           },

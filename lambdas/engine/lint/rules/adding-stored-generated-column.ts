@@ -13,6 +13,7 @@ export const addingStoredGeneratedColumn: Rule = {
       .filter(({ def }) => columnConstraints(def).some((k) => k.contype === 'CONSTR_GENERATED'))
       .map(({ table, def }) => ({
         table,
+        at: def.location,
         message: `${impactSentence(`ADD COLUMN ${def.colname} GENERATED … STORED`, effect, table)}: the expression is computed and stored for every existing row.`,
         help: `Add a plain nullable column, keep it up to date for new rows with a BEFORE INSERT OR UPDATE trigger, and fill the existing rows with a '-- airlock:batch' migration; or compute the value in a view or in the query instead of storing it.`,
       }));

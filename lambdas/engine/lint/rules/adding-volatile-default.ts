@@ -19,6 +19,7 @@ export const addingVolatileDefault: Rule = {
         return [
           {
             table,
+            at: def.location,
             message: `${impactSentence(`ADD COLUMN ${def.colname} DEFAULT ${fn}()`, effect, table)}: a volatile default is computed for every existing row.`,
             help: `Add the column without a default (or with a constant one), then ALTER TABLE ${table} ALTER COLUMN ${def.colname} SET DEFAULT ${fn}() for new rows (catalog only), and fill the existing rows in a separate migration with '-- airlock:batch table=${table} key=<key column>' and 'WHERE <key> > :lo AND <key> <= :hi'.`,
           },

@@ -34,6 +34,7 @@ export const changingColumnType: Rule = {
             : `the old type of ${table}.${c.name} is unknown (not created by these migrations; pass --database-url to read it), so Airlock assumes the worst`;
         return {
           table,
+          at: c.def?.ColumnDef?.typeName?.location,
           message: `ALTER COLUMN ${c.name} TYPE ${to} ${lockPhrase('ACCESS EXCLUSIVE', table)} ${workPhrase('rewrite')}: ${why}. Only these changes skip the rewrite: ${SAFE_CHANGES}.`,
           help: `If the change is one of those, say so with the old type known (run with --database-url) or acknowledge it with '-- airlock:allow changing-column-type <reason>'. Otherwise expand and contract: add a new column of type ${to}, write both from the application (or a trigger), backfill it with a '-- airlock:batch' migration, switch reads, then drop the old column in a later release.`,
         };

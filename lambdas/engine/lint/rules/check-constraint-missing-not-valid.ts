@@ -21,6 +21,7 @@ export const checkConstraintMissingNotValid: Rule = {
         const name = k.conname ?? '<name>';
         return {
           table,
+          at: k.location,
           message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}CHECK ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table while holding it to check every row.`,
           help: `Add it with NOT VALID (catalog only; new rows are checked from then on), then in a later migration, or one marked '-- airlock:no-transaction', ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}: that scan takes SHARE UPDATE EXCLUSIVE, so reads and writes continue.`,
         };

@@ -30,6 +30,7 @@ export const foreignKeyMissingNotValid: Rule = {
           : `Add it with NOT VALID (catalog only, new rows are checked)`;
         return {
           table,
+          at: k.location,
           message: `${subject} ${lockPhrase(impactOn(effect, table).lock, table)} and SHARE ROW EXCLUSIVE on ${other} (blocking writes), and scans the whole of ${table} while holding them to check every row.`,
           help: `${steps}, then in a later migration, or one marked '-- airlock:no-transaction', VALIDATE CONSTRAINT: it takes SHARE UPDATE EXCLUSIVE on ${table} and ROW SHARE on ${other}, so reads and writes continue.`,
         };

@@ -12,6 +12,7 @@ export const preferText: Rule = {
       .map((c) => {
         const char = c.type.startsWith('bpchar');
         return {
+          at: c.at,
           message: `${c.table}.${c.column} is ${char ? c.type.replace('bpchar', 'char') : c.type}: ${char ? 'char(n) pads with spaces and compares surprisingly' : 'raising the limit later is cheap, but lowering it or moving to a CHECK rewrites the table'}; text performs the same. ${NO_LOCK_CONCERN}`,
           help: `Use text, and if a limit is a business rule, add CHECK (char_length(${c.column}) <= n): it can later be replaced NOT VALID without a rewrite.`,
         };
