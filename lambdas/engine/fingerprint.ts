@@ -182,6 +182,8 @@ const VALUE_HASH: ReadonlyMap<number, string> = new Map([
   [25, 'hashtextextended($c COLLATE "C", $s)'], // text: its bytes, whatever the column's collation
   [26, 'hashoidextended($c, $s)'], // oid
   [1043, 'hashtextextended($c::text COLLATE "C", $s)'], // varchar
+  // bpchar: its trailing spaces are stored (unbounded bpchar keeps them), but a cast to text strips them.
+  [1042, 'hashtextextended(textin(bpcharout($c)) COLLATE "C", $s)'],
   [1083, 'time_hash_extended($c, $s)'], // time
   [1114, 'timestamp_hash_extended($c, $s)'], // timestamp
   [1184, `timestamp_hash_extended($c AT TIME ZONE 'UTC', $s)`], // timestamptz: same instant, same UTC wall time

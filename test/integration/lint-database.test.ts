@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { InputError, LintGateError } from '../../lambdas/errors.ts';
 import { apply } from '../../lambdas/engine/apply.ts';
 import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
@@ -64,6 +64,16 @@ describe('lint with --database-url', () => {
     const onNullable = await lintOne('ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_id_idx;');
     expect(onNullable.map((f) => [f.rule, f.message.slice(0, 61)])).toEqual([['setting-not-null', 'ADD PRIMARY KEY USING INDEX accounts_id_idx makes id NOT NULL']]);
     expect(await lintOne('ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_code_idx;')).toEqual([]);
+  });
+
+  it('finds the index of a table outside public in that schema', async () => {
+    await db.sql(`CREATE SCHEMA app; CREATE TABLE app.members (id bigint); CREATE UNIQUE INDEX members_id_idx ON app.members (id)`);
+    expect((await lintOne('ALTER TABLE app.members ADD CONSTRAINT members_pkey PRIMARY KEY USING INDEX members_id_idx;')).map((f) => f.rule)).toEqual(['setting-not-null']);
+  });
+
+  it.runIf(inject('serverVersionNum') >= 180000)('does not take a NOT NULL constraint added NOT VALID (PostgreSQL 18) for NOT NULL', async () => {
+    await db.sql(`CREATE TABLE nv (id bigint); ALTER TABLE nv ADD CONSTRAINT nv_id_nn NOT NULL id NOT VALID; CREATE UNIQUE INDEX nv_idx ON nv (id)`);
+    expect((await lintOne('ALTER TABLE nv ADD CONSTRAINT nv_pkey PRIMARY KEY USING INDEX nv_idx;')).map((f) => f.rule)).toEqual(['setting-not-null']);
   });
 
   it("finds an index's table for DROP INDEX", async () => {

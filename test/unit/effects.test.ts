@@ -121,3 +121,13 @@ describe('describeEffect of ADD PRIMARY KEY USING INDEX', () => {
   });
 });
 
+
+describe('describeEffect of SET NOT NULL', () => {
+  it('is a scan unless the column is NOT NULL already or a validated CHECK proves it', () => {
+    const sql = 'ALTER TABLE t ALTER COLUMN a SET NOT NULL';
+    expect(effect(sql).parts[0]).toMatchObject({ work: 'scan' });
+    expect(effect(sql, { isNotNull: () => false }).parts[0]).toMatchObject({ work: 'scan' });
+    expect(effect(sql, { isNotNull: () => true }).parts[0]).toMatchObject({ work: 'catalog', what: 'SET NOT NULL on a, which is NOT NULL already: no scan' });
+    expect(effect(sql, { hasNotNullCheck: () => true }).parts[0]).toMatchObject({ work: 'catalog' });
+  });
+});

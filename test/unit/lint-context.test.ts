@@ -154,6 +154,8 @@ describe('ADD PRIMARY KEY USING INDEX, which sets the key columns NOT NULL', () 
       'CREATE TABLE users (id bigint, email text);\nALTER TABLE users ALTER COLUMN id SET NOT NULL;',
       'CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY, email text);',
       'CREATE TABLE users (id bigserial, email text);',
+      'CREATE TABLE users (id serial8, email text);',
+      'CREATE TABLE users (PRIMARY KEY (id), id bigint, email text);\nALTER TABLE users DROP CONSTRAINT users_pkey;',
       'CREATE TABLE users (id bigint, email text, CONSTRAINT id_present CHECK (id IS NOT NULL));',
     ]) {
       expect(notNullFindings(`${given}\nCREATE UNIQUE INDEX users_id_idx ON users (id);`), given).toEqual([]);
@@ -162,8 +164,21 @@ describe('ADD PRIMARY KEY USING INDEX, which sets the key columns NOT NULL', () 
 
   it('follows DROP NOT NULL, renamed columns and renamed indexes', () => {
     expect(notNullFindings('CREATE TABLE users (id bigint NOT NULL);\nALTER TABLE users ALTER COLUMN id DROP NOT NULL;\nCREATE UNIQUE INDEX users_id_idx ON users (id);')).toHaveLength(1);
+    expect(notNullFindings('CREATE TABLE users (uid bigint);\nCREATE UNIQUE INDEX users_id_idx ON users (uid);\nALTER TABLE users RENAME COLUMN uid TO id;').map((f) => f.message)).toEqual([expect.stringContaining('makes id NOT NULL')]);
     expect(notNullFindings('CREATE TABLE users (uid bigint NOT NULL);\nALTER TABLE users RENAME COLUMN uid TO id;\nCREATE UNIQUE INDEX users_id_idx ON users (id);')).toEqual([]);
     expect(notNullFindings('CREATE TABLE users (id bigint);\nCREATE UNIQUE INDEX tmp ON users (id);\nALTER INDEX tmp RENAME TO users_id_idx;')).toHaveLength(1);
+  });
+
+  it('finds the index in the schema of a table outside public', () => {
+    const findings = lintSql('ALTER TABLE app.users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx;', {
+      given: 'CREATE SCHEMA app;\nCREATE TABLE app.users (id bigint);\nCREATE UNIQUE INDEX users_id_idx ON app.users (id);',
+    });
+    expect(findings.filter((f) => f.rule === 'setting-not-null').map((f) => f.message)).toEqual([expect.stringContaining('makes id NOT NULL')]);
+  });
+
+  it('does not report SET NOT NULL on a column that is NOT NULL already', () => {
+    expect(lintSql('ALTER TABLE users ALTER COLUMN id SET NOT NULL;', { given: 'CREATE TABLE users (id bigint NOT NULL);' }).filter((f) => f.rule === 'setting-not-null')).toEqual([]);
+    expect(lintSql('ALTER TABLE users ALTER COLUMN id SET NOT NULL;', { given: 'CREATE TABLE users (id bigint);' }).filter((f) => f.rule === 'setting-not-null')).toHaveLength(1);
   });
 
   it('says nothing when it does not know the index or its columns', () => {

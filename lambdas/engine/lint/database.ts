@@ -20,7 +20,9 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
       WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${hidden}`,
   );
   const columns = await client.query<{ schema: string; name: string; column: string; type: string; not_null: boolean }>(
-    `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null
+    `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
+            -- From 18, a NOT NULL constraint added NOT VALID sets attnotnull too, but proves nothing yet.
+            a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = a.attrelid AND k.contype = 'n' AND NOT k.convalidated AND a.attnum = ANY (k.conkey)) AS not_null
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f') AND ${hidden}`,
   );

@@ -1,5 +1,5 @@
 import type { ParsedStatement } from '../sql/parse.ts';
-import { relationName, typeNameOf, type SchemaContext } from '../sql/effects.ts';
+import { SERIAL_TYPES, indexInSchemaOf, relationName, typeNameOf, type SchemaContext } from '../sql/effects.ts';
 import { dottedName, nullTestColumn } from './ast.ts';
 import type { SchemaView, TableSize } from './types.ts';
 
@@ -225,13 +225,14 @@ export class SchemaTracker implements SchemaView {
         const table: TableState = { isNew: pending, partitioned: n.partspec !== undefined, columns: new Map(), notNull: new Set(), checks: new Map() };
         for (const elt of n.tableElts ?? []) {
           if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef);
-          else if (elt.Constraint) this.addConstraint(table, elt.Constraint);
           else if (elt.TableLikeClause) {
             const like = this.tables.get(tableKey(relationName(elt.TableLikeClause.relation)));
             for (const [c, t] of like?.columns ?? []) table.columns.set(c, t);
             for (const c of like?.notNull ?? []) table.notNull.add(c);
           }
         }
+        // Table constraints after every column: PRIMARY KEY (id) may come before id is declared.
+        for (const elt of n.tableElts ?? []) if (elt.Constraint) this.addConstraint(table, elt.Constraint, key);
         this.tables.set(key, table);
         return;
       }
@@ -289,16 +290,18 @@ export class SchemaTracker implements SchemaView {
     const type = typeNameOf(def.typeName);
     table.columns.set(def.colname, type);
     table.notNull.delete(def.colname);
-    if (/^(small|big)?serial$/.test(type)) table.notNull.add(def.colname);
+    if (SERIAL_TYPES.has(type)) table.notNull.add(def.colname);
     for (const k of (def.constraints ?? []).map((c: any) => c.Constraint)) {
-      if (k?.contype === 'CONSTR_CHECK') this.addConstraint(table, k, def.colname);
+      if (k?.contype === 'CONSTR_CHECK') this.addConstraint(table, k, undefined, def.colname);
       if (k?.contype === 'CONSTR_NOTNULL' || k?.contype === 'CONSTR_PRIMARY' || k?.contype === 'CONSTR_IDENTITY') table.notNull.add(def.colname);
     }
   }
 
-  private addConstraint(table: TableState, k: any, onColumn?: string): void {
+  private addConstraint(table: TableState, k: any, key?: string, onColumn?: string): void {
     if (k.contype === 'CONSTR_PRIMARY') {
-      const keys: unknown[] = k.indexname ? [...(this.indexColumnsOf.get(k.indexname) ?? [])] : (k.keys ?? []).map((x: any) => x.String?.sval);
+      const keys: unknown[] = k.indexname
+        ? [...(this.indexColumnsOf.get(indexInSchemaOf(key ?? '', k.indexname)) ?? [])]
+        : (k.keys ?? []).map((x: any) => x.String?.sval);
       for (const c of keys) if (typeof c === 'string') table.notNull.add(c);
       return;
     }
@@ -338,7 +341,7 @@ export class SchemaTracker implements SchemaView {
           if (c.name) table.notNull.delete(c.name);
           break;
         case 'AT_AddConstraint':
-          if (c.def?.Constraint) this.addConstraint(table, c.def.Constraint);
+          if (c.def?.Constraint) this.addConstraint(table, c.def.Constraint, key);
           break;
         case 'AT_ValidateConstraint': {
           const existing = table.checks.get(c.name);
@@ -375,6 +378,12 @@ export class SchemaTracker implements SchemaView {
           columns.set(n.newname, type);
           const notNull = this.writable(key)!.notNull;
           if (notNull.delete(n.subname)) notNull.add(n.newname);
+          for (const index of this.indexColumnsOf.keys()) {
+            const columns = this.indexColumnsOf.get(index);
+            if (this.indexes.get(index) === key && columns?.includes(n.subname)) {
+              this.indexColumnsOf.set(index, columns.map((c) => (c === n.subname ? n.newname : c)));
+            }
+          }
         }
         return;
       }

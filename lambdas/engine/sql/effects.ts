@@ -93,7 +93,7 @@ const VOLATILE_FUNCTIONS = new Set([
   'setseed',
 ]);
 
-const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+export const SERIAL_TYPES: ReadonlySet<string> = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
 export function typeNameOf(typeName: any): string {
   const names: string[] = (typeName?.names ?? []).map((n: any) => n.String?.sval).filter(Boolean);
@@ -349,7 +349,8 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         break;
       }
       case 'AT_SetNotNull':
-        if (ctx.hasNotNullCheck?.(table, c.name)) add(AE, 'catalog', `SET NOT NULL on ${c.name} uses the validated CHECK (${c.name} IS NOT NULL): no scan`);
+        if (ctx.isNotNull?.(table, c.name) === true) add(AE, 'catalog', `SET NOT NULL on ${c.name}, which is NOT NULL already: no scan`);
+        else if (ctx.hasNotNullCheck?.(table, c.name)) add(AE, 'catalog', `SET NOT NULL on ${c.name} uses the validated CHECK (${c.name} IS NOT NULL): no scan`);
         else add(AE, 'scan', `SET NOT NULL on ${c.name} scans the whole table under ACCESS EXCLUSIVE`);
         break;
       case 'AT_AddConstraint': {
@@ -443,5 +444,11 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
  * be nullable: an unknown index or column gives none.
  */
 export function nullableKeyColumns(ctx: SchemaContext, table: string, index: string): string[] {
-  return (ctx.indexColumns?.(index) ?? []).filter((c) => ctx.isNotNull?.(table, c) === false && !ctx.hasNotNullCheck?.(table, c));
+  return (ctx.indexColumns?.(indexInSchemaOf(table, index)) ?? []).filter((c) => ctx.isNotNull?.(table, c) === false && !ctx.hasNotNullCheck?.(table, c));
+}
+
+/** An index named in `ALTER TABLE t … USING INDEX i` lives in t's schema. */
+export function indexInSchemaOf(table: string, index: string): string {
+  const dot = table.indexOf('.');
+  return dot === -1 ? index : `${table.slice(0, dot)}.${index}`;
 }

@@ -17,7 +17,7 @@ export const settingNotNull: Rule = {
       `In one migration: ALTER TABLE ${table} ADD CONSTRAINT ${table.split('.').pop()}_${column}_not_null CHECK (${column} IS NOT NULL) NOT VALID (catalog only). In the next (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT … (SHARE UPDATE EXCLUSIVE: reads and writes continue). Then ${then} uses the constraint and skips the scan (PostgreSQL 12+), and the CHECK can be dropped.`;
     const findings = [];
     for (const c of alter.commands) {
-      if (c.subtype === 'AT_SetNotNull' && c.name !== undefined && !schema.hasNotNullCheck(table, c.name)) {
+      if (c.subtype === 'AT_SetNotNull' && c.name !== undefined && schema.isNotNull(table, c.name) !== true && !schema.hasNotNullCheck(table, c.name)) {
         findings.push({
           table,
           message: `ALTER COLUMN ${c.name} SET NOT NULL ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since no validated CHECK (${c.name} IS NOT NULL) is known.`,
