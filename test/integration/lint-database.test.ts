@@ -76,6 +76,12 @@ describe('lint with --database-url', () => {
     expect((await lintOne('ALTER TABLE nv ADD CONSTRAINT nv_pkey PRIMARY KEY USING INDEX nv_idx;')).map((f) => f.rule)).toEqual(['setting-not-null']);
   });
 
+  it.runIf(inject('serverVersionNum') >= 180000)('takes the column of a NOT NULL … NOT VALID in the database as NOT NULL once a migration validates it (PostgreSQL 18)', async () => {
+    await db.sql(`CREATE TABLE nv2 (id bigint); ALTER TABLE nv2 ADD CONSTRAINT nv2_required NOT NULL id NOT VALID`);
+    expect((await lintOne('ALTER TABLE nv2 ALTER COLUMN id SET NOT NULL;')).map((f) => f.rule)).toEqual(['setting-not-null']);
+    expect(await lintOne('-- airlock:no-transaction\nALTER TABLE nv2 VALIDATE CONSTRAINT nv2_required;\nALTER TABLE nv2 ALTER COLUMN id SET NOT NULL;')).toEqual([]);
+  });
+
   it("finds an index's table for DROP INDEX", async () => {
     const [finding] = await lintOne('DROP INDEX big_name_idx;');
     expect(finding?.message).toContain('ACCESS EXCLUSIVE on big');

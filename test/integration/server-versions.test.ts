@@ -102,4 +102,34 @@ describe(`on PostgreSQL ${major} (server_version_num ${versionNum})`, () => {
     const report = await runPreflight({ connector: urlConnector(db.url), set: await loadMigrationSet(await migrationDir(detach)), only: ['connectivity'] });
     expect(report.results[0]).toMatchObject({ status: 'pass', message: expect.stringMatching(new RegExp(`^connected to PostgreSQL ${major}\\.`)) });
   });
+
+  describe('PostgreSQL 18 syntax', () => {
+    const pg18 = {
+      '0001_not_null.sql': 'ALTER TABLE tags ADD CONSTRAINT tags_name_not_null NOT NULL name NOT VALID;',
+      '0002_virtual.sql': 'ALTER TABLE tags ADD COLUMN shout text GENERATED ALWAYS AS (upper(name)) VIRTUAL;',
+      '0003_not_enforced.sql': 'ALTER TABLE tags ADD CONSTRAINT tags_id_positive CHECK (id > 0) NOT ENFORCED;',
+    };
+
+    it.runIf(versionNum < 180000)('refuses NOT NULL … NOT VALID, VIRTUAL and NOT ENFORCED (18+) before anything runs, naming each file and line', async () => {
+      const error = await refusal(applyDir(db.url, await migrationDir(pg18)));
+      expect(error.problems.map((p) => [p.file.replace(/^.*\//, ''), p.line])).toEqual([['0001_not_null.sql', 1], ['0002_virtual.sql', 1], ['0003_not_enforced.sql', 1]]);
+      expect(error.message).toMatch(/ADD CONSTRAINT … NOT NULL name NOT VALID needs PostgreSQL 18\+, and this server is 1[37]\.\d+; use ALTER COLUMN … SET NOT NULL/);
+      expect(error.message).toMatch(/the VIRTUAL generated column shout .* needs PostgreSQL 18\+/);
+      expect(error.message).toMatch(/a NOT ENFORCED constraint needs PostgreSQL 18\+/);
+      expect(await ledgerExists()).toBe(false);
+      expect((await db.sql(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname = 'shout'`)).rows[0].n).toBe(0);
+    });
+
+    it.runIf(versionNum >= 180000)('applies NOT NULL … NOT VALID, then VALIDATE, VIRTUAL and NOT ENFORCED (18+)', async () => {
+      const dir = await migrationDir({ ...pg18, '0004_validate.sql': '-- airlock:no-transaction\nALTER TABLE tags VALIDATE CONSTRAINT tags_name_not_null;' });
+      const result = await applyDir(db.url, dir);
+      expect(result.migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4']);
+      const constraints = await db.sql(`SELECT conname, convalidated, conenforced FROM pg_constraint WHERE conrelid = 'tags'::regclass AND conname IN ('tags_id_positive', 'tags_name_not_null') ORDER BY 1`);
+      expect(constraints.rows).toEqual([
+        { conname: 'tags_id_positive', convalidated: false, conenforced: false },
+        { conname: 'tags_name_not_null', convalidated: true, conenforced: true },
+      ]);
+      expect((await db.sql(`SELECT attgenerated FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname = 'shout'`)).rows).toEqual([{ attgenerated: 'v' }]);
+    });
+  });
 });

@@ -197,3 +197,53 @@ for (const rule of rules) {
     });
   });
 }
+
+/** PostgreSQL 18's new forms: which rules they raise, and which they must not. */
+describe('PostgreSQL 18 syntax', () => {
+  const given = 'CREATE TABLE users (id bigint, phone text, org_id bigint);\nCREATE TABLE orgs (id bigint PRIMARY KEY);';
+  const rulesOf = (sql: string): string[] => lintSql(sql, { given }).filter((f) => f.severity === 'error').map((f) => f.rule);
+
+  it('accepts ADD CONSTRAINT … NOT NULL … NOT VALID, then VALIDATE CONSTRAINT in its own transaction, as the safe way to SET NOT NULL', () => {
+    expect(rulesOf('ALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone NOT VALID;')).toEqual([]);
+    const later = lintSql('-- airlock:no-transaction\nALTER TABLE users VALIDATE CONSTRAINT users_phone_not_null;\nALTER TABLE users ALTER COLUMN phone SET NOT NULL;', {
+      given: `${given}\nALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone NOT VALID;`,
+    });
+    expect(later.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('reports VALIDATE of a NOT NULL … NOT VALID in the same transaction as its add', () => {
+    expect(rulesOf('ALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_phone_not_null;')).toEqual(['validate-in-same-transaction']);
+  });
+
+  it('reports ADD CONSTRAINT … NOT NULL without NOT VALID, and SET NOT NULL while the NOT NULL is still NOT VALID, pointing at the PostgreSQL 18 way', () => {
+    const plain = lintSql('ALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone;', { given });
+    expect(plain.map((f) => f.rule)).toEqual(['setting-not-null']);
+    expect(plain[0]!.help).toContain('On PostgreSQL 18+: ALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone NOT VALID');
+    expect(rulesOf('ALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone NOT VALID;\nALTER TABLE users ALTER COLUMN phone SET NOT NULL;')).toEqual(['setting-not-null']);
+  });
+
+  it('accepts ADD CONSTRAINT … NOT NULL on a column a validated CHECK (col IS NOT NULL) already proves', () => {
+    expect(rulesOf('ALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone;')).toEqual(['setting-not-null']);
+    const proven = lintSql('ALTER TABLE users ADD CONSTRAINT users_phone_not_null NOT NULL phone;', { given: `${given}\nALTER TABLE users ADD CONSTRAINT users_phone_check CHECK (phone IS NOT NULL);` });
+    expect(proven.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('does not report a VIRTUAL generated column as a rewrite, but does report STORED', () => {
+    expect(rulesOf('ALTER TABLE users ADD COLUMN id2 bigint GENERATED ALWAYS AS (id * 2) VIRTUAL;')).toEqual([]);
+    expect(rulesOf('ALTER TABLE users ADD COLUMN id2 bigint GENERATED ALWAYS AS (id * 2);')).toEqual([]);
+    expect(rulesOf('ALTER TABLE users ADD COLUMN id2 bigint GENERATED ALWAYS AS (id * 2) STORED;')).toEqual(['adding-stored-generated-column']);
+  });
+
+  it('does not ask for NOT VALID on a NOT ENFORCED CHECK or FOREIGN KEY, which checks no row', () => {
+    expect(rulesOf('ALTER TABLE users ADD CONSTRAINT users_id_positive CHECK (id > 0) NOT ENFORCED;')).toEqual([]);
+    expect(rulesOf('ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs NOT ENFORCED;')).toEqual([]);
+    expect(rulesOf('ALTER TABLE users ADD COLUMN org2_id bigint REFERENCES orgs NOT ENFORCED;')).toEqual([]);
+    expect(rulesOf('ALTER TABLE users ADD COLUMN org2_id bigint REFERENCES orgs;')).toEqual(['foreign-key-missing-not-valid']);
+    expect(rulesOf('ALTER TABLE users ADD COLUMN score int CHECK (score > 0) ENFORCED;')).toEqual(['check-constraint-missing-not-valid']);
+  });
+
+  it('does not take a NOT ENFORCED CHECK (col IS NOT NULL) as proof for SET NOT NULL', () => {
+    const findings = lintSql('ALTER TABLE users ALTER COLUMN phone SET NOT NULL;', { given: `${given}\nALTER TABLE users ADD COLUMN phone2 text CHECK (phone2 IS NOT NULL) NOT ENFORCED;\nALTER TABLE users ADD CONSTRAINT users_phone_check CHECK (phone IS NOT NULL) NOT ENFORCED;` });
+    expect(findings.map((f) => f.rule)).toEqual(['setting-not-null']);
+  });
+});

@@ -23,6 +23,27 @@ describe('parseStatements', () => {
     expect([stmts[1]!.line, stmts[1]!.column]).toEqual([2, 1]);
   });
 
+  it('keeps the comments before a statement out of its text, and the blanks before its `;`', () => {
+    const sql = '  -- c\nSELECT 1 /* x */ ;\n-- mid\n SELECT 2 -- t\n;  SELECT 3 -- end';
+    const stmts = parseStatements(sql, 'x.sql');
+    expect(stmts.map((s) => [s.text, s.line, s.column, s.textStartByte])).toEqual([
+      ['SELECT 1 /* x */', 2, 1, 7],
+      ['SELECT 2 -- t', 4, 2, 34],
+      ['SELECT 3 -- end', 5, 4, 51],
+    ]);
+  });
+
+  it('parses PostgreSQL 18 syntax', () => {
+    const sql = 'ALTER TABLE t ADD CONSTRAINT t_a_nn NOT NULL a NOT VALID;\nALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a * 2) VIRTUAL;\nALTER TABLE t ALTER CONSTRAINT c NOT ENFORCED;\nUPDATE t SET a = 1 RETURNING old.a, new.a;';
+    expect(parseStatements(sql, 'x.sql').map((s) => s.kind)).toEqual(['AlterTableStmt', 'AlterTableStmt', 'AlterTableStmt', 'UpdateStmt']);
+  });
+
+  it('finds no statement in a blank file, and none in a file of comments', () => {
+    expect(parseStatements('', 'x.sql')).toEqual([]);
+    expect(parseStatements('  \n\t', 'x.sql')).toEqual([]);
+    expect(parseStatements('-- nothing yet\n', 'x.sql')).toEqual([]);
+  });
+
   it('reports a syntax error with file, line and column', () => {
     const sql = "SELECT 'é';\nCREATE TABL x (a int);";
     const error = (() => {

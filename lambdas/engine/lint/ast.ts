@@ -42,8 +42,13 @@ export function memo<T>(cache: WeakMap<object, T>, key: object, compute: () => T
   return value;
 }
 
+/**
+ * A column definition's constraints. A CHECK or REFERENCES written NOT ENFORCED (PG18+) checks no
+ * row, ever, so it is left out; the NOT ENFORCED / ENFORCED markers themselves too.
+ */
 export function columnConstraints(def: any): any[] {
-  return (def?.constraints ?? []).map((c: any) => c.Constraint).filter(Boolean);
+  const all: any[] = (def?.constraints ?? []).map((c: any) => c.Constraint).filter(Boolean);
+  return all.filter((k, i) => k.contype !== 'CONSTR_ATTR_NOT_ENFORCED' && k.contype !== 'CONSTR_ATTR_ENFORCED' && all[i + 1]?.contype !== 'CONSTR_ATTR_NOT_ENFORCED');
 }
 
 /** The column definitions a statement adds: CREATE TABLE columns and ALTER TABLE … ADD COLUMN. */

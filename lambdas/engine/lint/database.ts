@@ -26,12 +26,13 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f') AND ${hidden}`,
   );
-  const checks = await client.query<{ schema: string; name: string; constraint: string; validated: boolean; def: string; column: string | null }>(
-    `SELECT n.nspname AS schema, c.relname AS name, k.conname AS constraint, k.convalidated AS validated,
+  const checks = await client.query<{ schema: string; name: string; constraint: string; validated: boolean; def: string; column: string | null; not_null: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, k.conname AS constraint, k.convalidated AS validated, k.contype = 'n' AS not_null,
             pg_get_constraintdef(k.oid) AS def,
             (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = k.conkey[1]) AS column
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE k.contype = 'c' AND ${hidden}`,
+      -- A NOT NULL constraint added NOT VALID (18+), so that a later VALIDATE makes its column NOT NULL.
+      WHERE (k.contype = 'c' OR (k.contype = 'n' AND NOT k.convalidated)) AND ${hidden}`,
   );
   const indexes = await client.query<{ schema: string; index: string; table_schema: string; table: string; columns: string[] | null }>(
     `SELECT n.nspname AS schema, i.relname AS index, tn.nspname AS table_schema, t.relname AS table,
@@ -62,8 +63,8 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
     if (c.not_null) table?.notNull.add(c.column);
   }
   for (const k of checks.rows) {
-    const column = k.column !== null && isNotNullCheck(k.def, k.column) ? k.column : undefined;
-    byKey.get(qualified(k.schema, k.name))?.checks.set(k.constraint, { ...(column !== undefined && { column }), known: true, validated: k.validated });
+    const column = k.column !== null && (k.not_null || isNotNullCheck(k.def, k.column)) ? k.column : undefined;
+    byKey.get(qualified(k.schema, k.name))?.checks.set(k.constraint, { ...(column !== undefined && { column }), known: true, validated: k.validated, ...(k.not_null && { notNull: true }) });
   }
   return {
     tables: byKey,

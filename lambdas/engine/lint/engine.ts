@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.ts';
 import { parseDirectives, type Directives } from '../migrations/directives.ts';
 import type { ScriptRole } from '../migrations/load.ts';
-import { describeEffect, type LockMode } from '../sql/effects.ts';
+import { describeEffect, isNotEnforcedForm, type LockMode } from '../sql/effects.ts';
 import { parseStatements, positionOfNode, type ParsedStatement } from '../sql/parse.ts';
 import { refusesTransaction } from '../sql/transaction-rules.ts';
 import { alterTableCommands, dottedName } from './ast.ts';
@@ -129,7 +129,7 @@ class TransactionState implements TransactionView {
     if (!alter) return;
     for (const c of alter.commands) {
       const k = c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined;
-      if (k?.skip_validation && k.conname) {
+      if (k?.skip_validation && k.conname && !isNotEnforcedForm(k)) {
         const lock: LockMode = k.contype === 'CONSTR_FOREIGN' ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
         this.notValid.set(`${tableKey(alter.table)}\u0000${k.conname}`, lock);
       }

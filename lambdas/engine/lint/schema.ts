@@ -1,6 +1,6 @@
 import type { ParsedStatement } from '../sql/parse.ts';
 import { SERIAL_TYPES, indexInSchemaOf, relationName, typeNameOf, type SchemaContext } from '../sql/effects.ts';
-import { dottedName, nullTestColumn } from './ast.ts';
+import { columnConstraints, dottedName, nullTestColumn } from './ast.ts';
 import type { SchemaView, TableSize } from './types.ts';
 
 /**
@@ -15,6 +15,8 @@ interface CheckState {
   /** False for a constraint only seen validated, whose expression was written in an earlier release. */
   known: boolean;
   validated: boolean;
+  /** A NOT NULL constraint (PG18+) on `column`: once validated, the column is NOT NULL. */
+  notNull?: boolean;
 }
 
 export interface TableState {
@@ -39,6 +41,11 @@ export interface DatabaseSchema {
 /** `public.users` and `users` are the same table to the linter (the default search_path). */
 export function tableKey(name: string): string {
   return name.startsWith('public.') ? name.slice('public.'.length) : name;
+}
+
+/** The table's own name, without its schema: PostgreSQL names a NOT NULL constraint `<table>_<column>_not_null`. */
+function relationNameOf(key: string | undefined): string {
+  return (key ?? '').slice((key ?? '').indexOf('.') + 1);
 }
 
 function schemaOf(key: string): string | undefined {
@@ -291,7 +298,7 @@ export class SchemaTracker implements SchemaView {
     table.columns.set(def.colname, type);
     table.notNull.delete(def.colname);
     if (SERIAL_TYPES.has(type)) table.notNull.add(def.colname);
-    for (const k of (def.constraints ?? []).map((c: any) => c.Constraint)) {
+    for (const k of columnConstraints(def)) {
       if (k?.contype === 'CONSTR_CHECK') this.addConstraint(table, k, undefined, def.colname);
       if (k?.contype === 'CONSTR_NOTNULL' || k?.contype === 'CONSTR_PRIMARY' || k?.contype === 'CONSTR_IDENTITY') table.notNull.add(def.colname);
     }
@@ -303,6 +310,13 @@ export class SchemaTracker implements SchemaView {
         ? [...(this.indexColumnsOf.get(indexInSchemaOf(key ?? '', k.indexname)) ?? [])]
         : (k.keys ?? []).map((x: any) => x.String?.sval);
       for (const c of keys) if (typeof c === 'string') table.notNull.add(c);
+      return;
+    }
+    if (k.contype === 'CONSTR_NOTNULL') {
+      const column: unknown = k.keys?.[0]?.String?.sval;
+      if (typeof column !== 'string') return;
+      if (!k.skip_validation) table.notNull.add(column);
+      else table.checks.set(k.conname ?? `${relationNameOf(key)}_${column}_not_null`, { column, known: true, validated: false, notNull: true });
       return;
     }
     if (k.contype !== 'CONSTR_CHECK') return;
@@ -346,12 +360,16 @@ export class SchemaTracker implements SchemaView {
         case 'AT_ValidateConstraint': {
           const existing = table.checks.get(c.name);
           if (existing) existing.validated = true;
+          if (existing?.notNull && existing.column !== undefined) table.notNull.add(existing.column);
           else if (c.name) table.checks.set(c.name, { known: false, validated: true });
           break;
         }
-        case 'AT_DropConstraint':
+        case 'AT_DropConstraint': {
+          const dropped = c.name ? table.checks.get(c.name) : undefined;
+          if (dropped?.notNull && dropped.column !== undefined) table.notNull.delete(dropped.column);
           if (c.name) table.checks.delete(c.name);
           break;
+        }
         default:
           break;
       }

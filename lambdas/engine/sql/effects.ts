@@ -325,19 +325,23 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         const constraints: any[] = (def.constraints ?? []).map((k: any) => k.Constraint);
         const dflt = constraints.find((k) => k?.contype === 'CONSTR_DEFAULT');
         const volatile = dflt ? findVolatileCall(dflt.raw_expr) : undefined;
+        const generated = constraints.find((k) => k?.contype === 'CONSTR_GENERATED');
         if (SERIAL_TYPES.has(type)) add(AE, 'rewrite', `ADD COLUMN ${def.colname} ${type} fills every row from a sequence, rewriting the table`);
-        else if (constraints.some((k) => k?.contype === 'CONSTR_GENERATED')) add(AE, 'rewrite', `ADD COLUMN ${def.colname} GENERATED … STORED computes every row, rewriting the table`);
+        else if (generated && isVirtual(generated)) add(AE, 'catalog', `ADD COLUMN ${def.colname} GENERATED … VIRTUAL is computed when read: a brief catalog change (PG18+)`);
+        else if (generated) add(AE, 'rewrite', `ADD COLUMN ${def.colname} GENERATED … STORED computes every row, rewriting the table`);
         else if (constraints.some((k) => k?.contype === 'CONSTR_IDENTITY')) add(AE, 'rewrite', `ADD COLUMN ${def.colname} GENERATED AS IDENTITY fills every row, rewriting the table`);
         else if (volatile) add(AE, 'rewrite', `ADD COLUMN ${def.colname} DEFAULT ${volatile}() is volatile, so every row is rewritten`);
         else add(AE, 'catalog', `ADD COLUMN ${def.colname} ${type} is a brief catalog change (PG11+)`);
-        for (const k of constraints) {
+        constraints.forEach((k, i) => {
+          // NOT ENFORCED (PG18+) follows the constraint it qualifies: nothing is checked, now or later.
+          const enforced = constraints[i + 1]?.contype !== 'CONSTR_ATTR_NOT_ENFORCED';
           if (k?.contype === 'CONSTR_PRIMARY' || k?.contype === 'CONSTR_UNIQUE') add(AE, 'build', `ADD COLUMN … ${k.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE'} builds an index under ACCESS EXCLUSIVE`);
           if (k?.contype === 'CONSTR_FOREIGN') {
-            if (!k.skip_validation) add(SRE, 'scan', `the new column's REFERENCES is checked by scanning ${table}`);
-            parts.push({ table: relationName(k.pktable), lock: SRE, work: 'catalog', what: `the new column's REFERENCES locks ${relationName(k.pktable)} against writes` });
+            if (!k.skip_validation && enforced) add(SRE, 'scan', `the new column's REFERENCES is checked by scanning ${table}`);
+            parts.push({ table: relationName(k.pktable), lock: SRE, work: 'catalog', what: `the new column's REFERENCES${enforced ? '' : ' … NOT ENFORCED'} locks ${relationName(k.pktable)} against writes` });
           }
-          if (k?.contype === 'CONSTR_CHECK' && !k.skip_validation) add(AE, 'scan', 'the new column\'s CHECK is checked against every existing row');
-        }
+          if (k?.contype === 'CONSTR_CHECK' && !k.skip_validation && enforced) add(AE, 'scan', 'the new column\'s CHECK is checked against every existing row');
+        });
         break;
       }
       case 'AT_AlterColumnType': {
@@ -349,20 +353,26 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         break;
       }
       case 'AT_SetNotNull':
-        if (ctx.isNotNull?.(table, c.name) === true) add(AE, 'catalog', `SET NOT NULL on ${c.name}, which is NOT NULL already: no scan`);
-        else if (ctx.hasNotNullCheck?.(table, c.name)) add(AE, 'catalog', `SET NOT NULL on ${c.name} uses the validated CHECK (${c.name} IS NOT NULL): no scan`);
-        else add(AE, 'scan', `SET NOT NULL on ${c.name} scans the whole table under ACCESS EXCLUSIVE`);
+        add(AE, ...setNotNullWork(ctx, table, c.name, `SET NOT NULL on ${c.name}`));
         break;
       case 'AT_AddConstraint': {
         const k = c.def?.Constraint ?? {};
         const name = k.conname ? ` ${k.conname}` : '';
         switch (k.contype) {
+          case 'CONSTR_NOTNULL': {
+            const column: string = k.keys?.[0]?.String?.sval ?? '?';
+            if (k.skip_validation) add(AE, 'catalog', `ADD CONSTRAINT${name} NOT NULL ${column} NOT VALID: catalog only (PG18+); new rows are checked, and VALIDATE CONSTRAINT scans later under SHARE UPDATE EXCLUSIVE`);
+            else add(AE, ...setNotNullWork(ctx, table, column, `ADD CONSTRAINT${name} NOT NULL ${column}`));
+            break;
+          }
           case 'CONSTR_CHECK':
-            add(AE, k.skip_validation ? 'catalog' : 'scan', k.skip_validation ? `ADD CONSTRAINT${name} CHECK … NOT VALID: catalog only` : `ADD CONSTRAINT${name} CHECK scans every row under ACCESS EXCLUSIVE`);
+            if (isNotEnforcedForm(k)) add(AE, 'catalog', `ADD CONSTRAINT${name} CHECK … NOT ENFORCED: catalog only, rows are never checked (PG18+)`);
+            else add(AE, k.skip_validation ? 'catalog' : 'scan', k.skip_validation ? `ADD CONSTRAINT${name} CHECK … NOT VALID: catalog only` : `ADD CONSTRAINT${name} CHECK scans every row under ACCESS EXCLUSIVE`);
             break;
           case 'CONSTR_FOREIGN': {
             const other = relationName(k.pktable);
-            add(SRE, k.skip_validation ? 'catalog' : 'scan', k.skip_validation ? `ADD CONSTRAINT${name} FOREIGN KEY … NOT VALID: catalog only` : `ADD CONSTRAINT${name} FOREIGN KEY scans every row, blocking writes`);
+            if (isNotEnforcedForm(k)) add(SRE, 'catalog', `ADD CONSTRAINT${name} FOREIGN KEY … NOT ENFORCED: catalog only, rows are never checked (PG18+)`);
+            else add(SRE, k.skip_validation ? 'catalog' : 'scan', k.skip_validation ? `ADD CONSTRAINT${name} FOREIGN KEY … NOT VALID: catalog only` : `ADD CONSTRAINT${name} FOREIGN KEY scans every row, blocking writes`);
             parts.push({ table: other, lock: SRE, work: 'catalog', what: `FOREIGN KEY blocks writes to the referenced table ${other}` });
             break;
           }
@@ -381,6 +391,19 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
           default:
             add(AE, 'catalog', `ADD CONSTRAINT${name}`);
         }
+        break;
+      }
+      case 'AT_AlterConstraint': {
+        const a = c.def?.ATAlterConstraint ?? {};
+        // Measured on PostgreSQL 18: ACCESS EXCLUSIVE on the table and on the referenced table.
+        const other = { table: `the table referenced by ${a.conname}`, lock: AE } as const;
+        if (a.alterEnforceability && a.is_enforced) {
+          add(AE, 'scan', `ALTER CONSTRAINT ${a.conname} ENFORCED checks every row under ACCESS EXCLUSIVE, blocking reads and writes (PG18+)`);
+          parts.push({ ...other, work: 'catalog', what: `ALTER CONSTRAINT ${a.conname} ENFORCED locks the referenced table too` });
+        } else if (a.alterEnforceability) {
+          add(AE, 'catalog', `ALTER CONSTRAINT ${a.conname} NOT ENFORCED: catalog only, rows are no longer checked (PG18+)`);
+          parts.push({ ...other, work: 'catalog', what: `ALTER CONSTRAINT ${a.conname} NOT ENFORCED locks the referenced table too` });
+        } else add(AE, 'catalog', `ALTER CONSTRAINT ${a.conname ?? ''}`.trimEnd());
         break;
       }
       case 'AT_ValidateConstraint':
@@ -436,6 +459,29 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
     }
   }
   return parts;
+}
+
+/** SET NOT NULL and ADD CONSTRAINT … NOT NULL (PG18+) prove the column holds no NULL: a scan unless something proves it already. */
+function setNotNullWork(ctx: SchemaContext, table: string, column: string, what: string): [Work, string] {
+  if (ctx.isNotNull?.(table, column) === true) return ['catalog', `${what}, which is NOT NULL already: no scan`];
+  if (ctx.hasNotNullCheck?.(table, column)) return ['catalog', `${what} uses the validated CHECK (${column} IS NOT NULL): no scan`];
+  return ['scan', `${what} scans the whole table under ACCESS EXCLUSIVE`];
+}
+
+/**
+ * A generated column computed when read (PG18+): `VIRTUAL`, or no keyword, which means VIRTUAL
+ * from 18 on (before 18 the grammar required STORED).
+ */
+export function isVirtual(generated: { generated_kind?: string }): boolean {
+  return generated.generated_kind === 'v';
+}
+
+/**
+ * A table CHECK or FOREIGN KEY written NOT ENFORCED (PG18+): the parser marks every enforced table
+ * constraint `is_enforced` and a NOT ENFORCED one `skip_validation` without it.
+ */
+export function isNotEnforcedForm(k: { contype?: string; is_enforced?: boolean; skip_validation?: boolean }): boolean {
+  return (k.contype === 'CONSTR_CHECK' || k.contype === 'CONSTR_FOREIGN') && k.is_enforced !== true && k.skip_validation === true;
 }
 
 /**

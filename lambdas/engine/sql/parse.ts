@@ -76,8 +76,10 @@ export function bindPlaceholders(sql: string): { text: string; found: boolean } 
 export function parseStatements(sql: string, file: string): ParsedStatement[] {
   const { text: bound } = bindPlaceholders(sql);
   let tree: { stmts?: Array<{ stmt: AstNode; stmt_location?: number; stmt_len?: number }> };
+  // libpg-query refuses an empty string; a blank file holds no statement, like a file of comments.
+  if (bound.trim() === '') return [];
   try {
-    tree = parseSync(bound);
+    tree = parseSync(bound) as typeof tree;
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     // libpg-query reports the error position as a 0-based character index (unlike stmt_location, a byte offset).
@@ -90,6 +92,8 @@ export function parseStatements(sql: string, file: string): ParsedStatement[] {
   const bytes = Buffer.from(sql, 'utf8');
   const boundBytes = Buffer.from(bound, 'utf8');
   return (tree.stmts ?? []).map((s, index) => {
+    // Since PostgreSQL 18 stmt_location is the first token (17: just after the previous `;`);
+    // the end is the `;` in both, and the leading blanks and comments are skipped below either way.
     const startByte = s.stmt_location ?? 0;
     const endByte = s.stmt_len === undefined || s.stmt_len === 0 ? bytes.length : startByte + s.stmt_len;
     const raw = bytes.subarray(startByte, endByte).toString('utf8');

@@ -1,6 +1,7 @@
 import type { Rule } from '../types.ts';
 import { addedColumns, columnConstraints } from '../ast.ts';
 import { impactSentence } from '../wording.ts';
+import { isVirtual } from '../../sql/effects.ts';
 
 export const addingStoredGeneratedColumn: Rule = {
   id: 'adding-stored-generated-column',
@@ -10,12 +11,13 @@ export const addingStoredGeneratedColumn: Rule = {
   check({ stmt, effect, schema }) {
     return addedColumns(stmt)
       .filter((c) => !c.created && !schema.isNewTable(c.table))
-      .filter(({ def }) => columnConstraints(def).some((k) => k.contype === 'CONSTR_GENERATED'))
+      // VIRTUAL (PG18+) is computed when read: a catalog change.
+      .filter(({ def }) => columnConstraints(def).some((k) => k.contype === 'CONSTR_GENERATED' && !isVirtual(k)))
       .map(({ table, def }) => ({
         table,
         at: def.location,
         message: `${impactSentence(`ADD COLUMN ${def.colname} GENERATED … STORED`, effect, table)}: the expression is computed and stored for every existing row.`,
-        help: `Add a plain nullable column, keep it up to date for new rows with a BEFORE INSERT OR UPDATE trigger, and fill the existing rows with a '-- airlock:batch' migration; or compute the value in a view or in the query instead of storing it.`,
+        help: `On PostgreSQL 18+, GENERATED ALWAYS AS (…) VIRTUAL computes the value when read and adds the column without a rewrite (it cannot be indexed). Or add a plain nullable column, keep it up to date for new rows with a BEFORE INSERT OR UPDATE trigger, and fill the existing rows with a '-- airlock:batch' migration; or compute the value in a view or in the query instead of storing it.`,
       }));
   },
 };

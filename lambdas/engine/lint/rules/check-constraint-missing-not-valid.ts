@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterOfExistingTable } from '../ast.ts';
+import { alterOfExistingTable, columnConstraints } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const checkConstraintMissingNotValid: Rule = {
@@ -13,10 +13,10 @@ export const checkConstraintMissingNotValid: Rule = {
     if (!alter) return [];
     const { table } = alter;
     // A CHECK written inline on ADD COLUMN is verified against every existing row just the same.
-    const inline = (c: any): any[] => (c.subtype === 'AT_AddColumn' ? (c.def?.ColumnDef?.constraints ?? []).map((x: any) => x.Constraint) : []);
+    const inline = (c: any): any[] => (c.subtype === 'AT_AddColumn' ? columnConstraints(c.def?.ColumnDef) : []);
     return alter.commands
       .flatMap((c) => (c.subtype === 'AT_AddConstraint' ? [c.def?.Constraint] : inline(c)))
-      .filter((k) => k?.contype === 'CONSTR_CHECK' && !k.skip_validation)
+      .filter((k) => k?.contype === 'CONSTR_CHECK' && !k.skip_validation) // NOT ENFORCED (PG18+) sets skip_validation too
       .map((k) => {
         const name = k.conname ?? '<name>';
         return {

@@ -7,17 +7,19 @@ export const settingNotNull: Rule = {
   id: 'setting-not-null',
   severity: 'error',
   aliases: ['adding-not-nullable-field'],
-  summary: 'SET NOT NULL (or ADD PRIMARY KEY USING INDEX on nullable columns) scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists',
+  summary: 'SET NOT NULL (or ADD CONSTRAINT … NOT NULL without NOT VALID, or ADD PRIMARY KEY USING INDEX on nullable columns) scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists',
   softensOnSmallTables: true,
   check({ stmt, schema }) {
     const alter = alterOfExistingTable(stmt, schema);
     if (!alter) return [];
     const { table } = alter;
+    const name = (column: string): string => `${table.split('.').pop()}_${column}_not_null`;
     const help = (column: string, then: string): string =>
-      `In one migration: ALTER TABLE ${table} ADD CONSTRAINT ${table.split('.').pop()}_${column}_not_null CHECK (${column} IS NOT NULL) NOT VALID (catalog only). In the next (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT … (SHARE UPDATE EXCLUSIVE: reads and writes continue). Then ${then} uses the constraint and skips the scan (PostgreSQL 12+), and the CHECK can be dropped.`;
+      `On PostgreSQL 18+: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} NOT NULL ${column} NOT VALID (catalog only; new rows are checked), then in the next migration (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT ${name(column)} (SHARE UPDATE EXCLUSIVE: reads and writes continue), which makes ${column} NOT NULL. Before 18, in one migration: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} CHECK (${column} IS NOT NULL) NOT VALID (catalog only). In the next (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT … (SHARE UPDATE EXCLUSIVE: reads and writes continue). Then ${then} uses the constraint and skips the scan (PostgreSQL 12+), and the CHECK can be dropped.`;
+    const provenAlready = (column: string): boolean => schema.isNotNull(table, column) === true || schema.hasNotNullCheck(table, column);
     const findings = [];
     for (const c of alter.commands) {
-      if (c.subtype === 'AT_SetNotNull' && c.name !== undefined && schema.isNotNull(table, c.name) !== true && !schema.hasNotNullCheck(table, c.name)) {
+      if (c.subtype === 'AT_SetNotNull' && c.name !== undefined && !provenAlready(c.name)) {
         findings.push({
           table,
           message: `ALTER COLUMN ${c.name} SET NOT NULL ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since no validated CHECK (${c.name} IS NOT NULL) is known.`,
@@ -25,6 +27,16 @@ export const settingNotNull: Rule = {
         });
       }
       const k = c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined;
+      // PostgreSQL 18's table NOT NULL constraint: without NOT VALID it scans just like SET NOT NULL.
+      const column: unknown = k?.contype === 'CONSTR_NOTNULL' && !k.skip_validation ? k.keys?.[0]?.String?.sval : undefined;
+      if (typeof column === 'string' && !provenAlready(column)) {
+        findings.push({
+          table,
+          at: k.location,
+          message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}NOT NULL ${column} ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since it is not NOT VALID and no validated CHECK (${column} IS NOT NULL) is known.`,
+          help: help(column, 'ADD CONSTRAINT … NOT NULL'),
+        });
+      }
       if (k?.contype === 'CONSTR_PRIMARY' && k.indexname) {
         for (const column of nullableKeyColumns(schema, table, k.indexname)) {
           findings.push({
