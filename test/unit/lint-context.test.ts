@@ -176,6 +176,12 @@ describe('ADD PRIMARY KEY USING INDEX, which sets the key columns NOT NULL', () 
     expect(findings.filter((f) => f.rule === 'setting-not-null').map((f) => f.message)).toEqual([expect.stringContaining('makes id NOT NULL')]);
   });
 
+  it('remembers which column a CHECK (col IS NOT NULL) covers when a later migration validates it, whatever its name', () => {
+    const given = 'CREATE TABLE users (id bigint, phone text);\nALTER TABLE users ADD CONSTRAINT present CHECK (phone IS NOT NULL) NOT VALID;';
+    const findings = lintSql('ALTER TABLE users VALIDATE CONSTRAINT present;\nALTER TABLE users ALTER COLUMN phone SET NOT NULL;', { given });
+    expect(findings.filter((f) => f.rule === 'setting-not-null')).toEqual([]);
+  });
+
   it('does not report SET NOT NULL on a column that is NOT NULL already', () => {
     expect(lintSql('ALTER TABLE users ALTER COLUMN id SET NOT NULL;', { given: 'CREATE TABLE users (id bigint NOT NULL);' }).filter((f) => f.rule === 'setting-not-null')).toEqual([]);
     expect(lintSql('ALTER TABLE users ALTER COLUMN id SET NOT NULL;', { given: 'CREATE TABLE users (id bigint);' }).filter((f) => f.rule === 'setting-not-null')).toHaveLength(1);

@@ -359,9 +359,12 @@ export class SchemaTracker implements SchemaView {
           break;
         case 'AT_ValidateConstraint': {
           const existing = table.checks.get(c.name);
-          if (existing) existing.validated = true;
-          if (existing?.notNull && existing.column !== undefined) table.notNull.add(existing.column);
-          else if (c.name) table.checks.set(c.name, { known: false, validated: true });
+          if (existing) {
+            existing.validated = true;
+            if (existing.notNull && existing.column !== undefined) table.notNull.add(existing.column);
+          } else if (c.name) {
+            table.checks.set(c.name, { known: false, validated: true });
+          }
           break;
         }
         case 'AT_DropConstraint': {
