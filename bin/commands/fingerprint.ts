@@ -50,25 +50,19 @@ export async function fingerprintCommand(opts: FingerprintCommandOptions, out: N
 }
 
 async function readSaved(file: string): Promise<Fingerprint> {
+  const notAFingerprint = (why: string): InputError =>
+    new InputError([{ file, message: `is not a fingerprint saved with 'airlock fingerprint --format json' (${why}).` }]);
+  let parsed: Fingerprint;
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Fingerprint;
-    if (typeof parsed.digest !== 'string' || typeof parsed.objects !== 'object' || typeof parsed.tables !== 'object') throw new Error('not a fingerprint');
-    if (parsed.format !== FINGERPRINT_FORMAT) throw new OlderFormat(parsed.format);
-    return parsed;
+    parsed = JSON.parse(await readFile(file, 'utf8')) as Fingerprint;
   } catch (error) {
-    if (error instanceof OlderFormat) {
-      throw new InputError([{ file, message: `is a fingerprint of format ${String(error.format)}; this Airlock takes format ${FINGERPRINT_FORMAT}. Take the "before" fingerprint again with this version.` }]);
-    }
-    throw new InputError([{ file, message: `is not a fingerprint saved with 'airlock fingerprint --format json' (${(error as Error).message}).` }]);
+    throw notAFingerprint((error as Error).message);
   }
-}
-
-class OlderFormat extends Error {
-  readonly format: unknown;
-  constructor(format: unknown) {
-    super('another fingerprint format');
-    this.format = format;
+  if (typeof parsed?.digest !== 'string' || typeof parsed.objects !== 'object' || typeof parsed.tables !== 'object') throw notAFingerprint('not a fingerprint');
+  if (parsed.format !== FINGERPRINT_FORMAT) {
+    throw new InputError([{ file, message: `is a fingerprint of format ${String(parsed.format)}; this Airlock takes format ${FINGERPRINT_FORMAT}. Take the "before" fingerprint again with this version.` }]);
   }
+  return parsed;
 }
 
 export function registerFingerprint(program: Command): void {
