@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../../lambdas/errors.ts';
 import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { runPreflight, type PreflightReport } from '../../lambdas/engine/preflight/preflight.ts';
-import { thresholdsSchema, type ThresholdsInput } from '../../lambdas/engine/preflight/types.ts';
+import { parseThresholds, type ThresholdsInput } from '../../lambdas/engine/preflight/types.ts';
 import { dataDirectoryFreeStorage } from '../../lambdas/local/data-directory-storage.ts';
 import { urlConnector } from '../../lambdas/local/url-connector.ts';
 import { ExitCode, databaseUrlOption, resolveDatabaseUrl } from './cli-support.ts';
@@ -25,10 +25,7 @@ export async function readThresholds(file: string): Promise<ThresholdsInput> {
   } catch (error) {
     throw new InputError([{ file, message: `cannot be read as JSON (${(error as Error).message}); write e.g. {"longTransactions": {"failAfterMs": "10min"}}.` }]);
   }
-  const parsed = thresholdsSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new InputError(parsed.error.issues.map((i) => ({ file, message: `${i.path.join('.') || '(top level)'}: ${i.message}` })));
-  }
+  parseThresholds(raw, file);
   return raw as ThresholdsInput;
 }
 
@@ -38,7 +35,7 @@ export async function checkCommand(opts: CheckCommandOptions, out: NodeJS.Writab
   const connector = urlConnector(url);
   const set = await loadMigrationSet(opts.dir);
   const thresholds = opts.thresholds ? await readThresholds(opts.thresholds) : undefined;
-  const report = await runPreflight({ connector, set, freeStorageBytes: dataDirectoryFreeStorage(connector, url), ...(thresholds && { thresholds }) });
+  const report = await runPreflight({ connector, set, freeStorageBytes: dataDirectoryFreeStorage(url), ...(thresholds && { thresholds }) });
   if (opts.format === 'json') {
     out.write(`${JSON.stringify(report, null, 2)}\n`);
     return report;
