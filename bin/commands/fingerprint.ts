@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { InputError } from '../../lambdas/errors.ts';
 import { FINGERPRINT_FORMAT, compareFingerprints, fingerprintJson, takeFingerprint, type Fingerprint, type FingerprintDifference } from '../../lambdas/engine/fingerprint.ts';
 import { urlConnector } from '../../lambdas/local/url-connector.ts';
-import { ExitCode, databaseUrlOption, resolveDatabaseUrl } from './cli-support.ts';
+import { ExitCode, databaseUrlOption, formatOption, resolveDatabaseUrl } from './cli-support.ts';
 
 export interface FingerprintCommandOptions {
   databaseUrl?: string;
@@ -71,7 +71,7 @@ export function registerFingerprint(program: Command): void {
     .description('print a stable digest of the schema and of each table\'s rows (the same bytes for an unchanged database)')
     .addOption(databaseUrlOption())
     .option('--content', 'also hash every row\'s content (one sequential scan per table)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(formatOption())
     .option('--compare <file>', 'compare with a fingerprint saved earlier (--format json) and exit 1 when they differ')
     .action(async (opts: FingerprintCommandOptions) => {
       const result = await fingerprintCommand(opts);
