@@ -132,6 +132,11 @@ export function optionEnabled(options: readonly any[] | undefined, name: string)
   return true;
 }
 
+/** REINDEX with CONCURRENTLY switched on: `REINDEX … CONCURRENTLY`, `(CONCURRENTLY)`, `(CONCURRENTLY true)`; not `(CONCURRENTLY false)`. */
+export function isConcurrentReindex(node: Record<string, any>): boolean {
+  return optionEnabled(node.params, 'concurrently');
+}
+
 /** Visits every object in a parse tree. */
 export function walk(tree: unknown, visit: (node: object) => void): void {
   if (Array.isArray(tree)) for (const t of tree) walk(t, visit);
@@ -246,7 +251,7 @@ function effectParts(stmt: Pick<ParsedStatement, 'kind' | 'node'>, ctx: SchemaCo
       }
     }
     case 'ReindexStmt': {
-      const concurrent = (n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently');
+      const concurrent = isConcurrentReindex(n);
       const target = n.relation ? relationName(n.relation) : n.name ?? '?';
       return concurrent
         ? [{ table: target, lock: SUE, work: 'build', what: 'REINDEX CONCURRENTLY rebuilds while reads and writes continue' }]
