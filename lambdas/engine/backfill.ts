@@ -6,6 +6,7 @@ import { progressSql, writeProgress, type Direction, type Progress } from './led
 import type { BatchDirective } from './migrations/directives.ts';
 import type { MigrationScript } from './migrations/load.ts';
 import { sleep } from './retry.ts';
+import { quoteQualified } from './sql/effects.ts';
 import type { ParsedStatement } from './sql/parse.ts';
 
 interface Target {
@@ -23,7 +24,7 @@ interface Target {
  */
 export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStatement, progress: Progress | undefined, s: ExecutionSettings): Promise<ScriptOutcome> {
   const batch = t.script.directives.batch!;
-  const table = batch.table.split('.').map(escapeIdentifier).join('.');
+  const table = quoteQualified(batch.table);
   const key = escapeIdentifier(batch.key);
   const keyType = await keyTypeOf(work, t.script.file, batch);
   let lo = progress?.cursor ?? (await lowerBound(work, table, key, keyType, t.script.file, batch.line));
@@ -121,7 +122,7 @@ async function keyTypeOf(work: pg.Client, file: string, batch: BatchDirective): 
   const { rows } = await work.query(
     `SELECT format_type(a.atttypid, NULL) AS type FROM pg_attribute a
       WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped`,
-    [batch.table, batch.key],
+    [quoteQualified(batch.table), batch.key],
   );
   if (!rows[0]) {
     throw new InputError([{ file, line: batch.line, message: `batch key ${batch.table}.${batch.key} does not exist when the batch starts; name an existing table and its key column.` }]);

@@ -7,7 +7,7 @@ import type { EventSink } from './events.ts';
 import { clearProgress, readProgress, writeProgress, type Direction } from './ledger.ts';
 import type { MigrationScript } from './migrations/load.ts';
 import { backoffDelay, isRetryable, sleep, type RetryPolicy } from './retry.ts';
-import { LOCK_MODES, describeEffect, relationName } from './sql/effects.ts';
+import { LOCK_MODES, describeEffect, quoteQualified, relationName } from './sql/effects.ts';
 import { positionInStatement, type ParsedStatement } from './sql/parse.ts';
 import type { RunLock } from './run-lock.ts';
 
@@ -269,7 +269,7 @@ async function cleanUpFailedBuild(work: pg.Client, t: Target, stmt: ParsedStatem
         AND CASE WHEN $2::text IS NOT NULL THEN c.relname = $2
                  WHEN $3 THEN c.relname ~ '_ccnew[0-9]*$'
                  ELSE c.relname ~ ('^' || $4 || '_.*idx[0-9]*$') END`,
-    [target.table, target.name ?? null, stmt.kind === 'ReindexStmt', (target.table.split('.').pop() ?? '').replace(/\W/g, '')],
+    [quoteQualified(target.table), target.name ?? null, stmt.kind === 'ReindexStmt', String(stmt.node.relation?.relname ?? '').replace(/\W/g, '')],
   );
   for (const r of rows) {
     await work.query('SET lock_timeout = 0');

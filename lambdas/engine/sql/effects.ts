@@ -1,3 +1,4 @@
+import { escapeIdentifier } from 'pg';
 import type { ParsedStatement } from './parse.ts';
 import { refusesTransaction } from './transaction-rules.ts';
 
@@ -75,6 +76,14 @@ export interface SchemaContext {
 export function relationName(rv: { schemaname?: string; relname?: string } | undefined): string {
   if (!rv?.relname) return '?';
   return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+}
+
+/**
+ * `name` (`table` or `schema.table`, each part the exact name, as {@link relationName} gives it)
+ * quoted for SQL or for a `::regclass` / `to_regclass` lookup, so that `Orders` stays `Orders`.
+ */
+export function quoteQualified(name: string): string {
+  return name.split('.').map(escapeIdentifier).join('.');
 }
 
 /** Functions whose ADD COLUMN default is evaluated per row, so the table is rewritten. */
