@@ -99,11 +99,12 @@ async function runAutocommit(work: pg.Client, t: Target, s: ExecutionSettings, r
         if (!outcome.done) return outcome;
         continue;
       }
+      const checksum = statementChecksum(stmt);
       if (p?.started && (await recoverInterrupted(work, t, stmt, s)) === 'already-done') {
-        await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum: statementChecksum(stmt), runId: s.runId, done: true });
+        await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum, runId: s.runId, done: true });
         continue;
       }
-      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum: statementChecksum(stmt), runId: s.runId, done: false });
+      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum, runId: s.runId, done: false });
       const blocksClients = statementBlocksClients(stmt);
       await withRetries(t, s, stmt, async () => {
         await setTimeouts(
@@ -114,7 +115,7 @@ async function runAutocommit(work: pg.Client, t: Target, s: ExecutionSettings, r
         );
         await work.query(stmt.executable);
       }, () => cleanUpFailedBuild(work, t, stmt, s));
-      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum: statementChecksum(stmt), runId: s.runId, done: true });
+      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum, runId: s.runId, done: true });
     }
   } finally {
     await work.query('RESET lock_timeout; RESET statement_timeout').catch(() => {});
@@ -271,8 +272,8 @@ async function cleanUpFailedBuild(work: pg.Client, t: Target, stmt: ParsedStatem
                  ELSE c.relname ~ ('^' || $4 || '_.*idx[0-9]*$') END`,
     [quoteQualified(target.table), target.name ?? null, stmt.kind === 'ReindexStmt', String(stmt.node.relation?.relname ?? '').replace(/\W/g, '')],
   );
+  if (rows.length > 0) await work.query('SET lock_timeout = 0');
   for (const r of rows) {
-    await work.query('SET lock_timeout = 0');
     await work.query(`DROP INDEX CONCURRENTLY IF EXISTS ${r.qualified}`);
     s.emit({ type: 'invalid-index-dropped', version: t.version, index: r.qualified });
     s.logger.warn('dropped the INVALID index an interrupted build left', { version: t.version, index: r.qualified });
