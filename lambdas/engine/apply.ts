@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { ChecksumMismatchError, InputError, MissingDownScriptError, OutOfOrderError, redact } from '../errors.ts';
 import { silentLogger, type Connector, type Logger } from '../ports.ts';
 import type { EventSink } from './events.ts';
-import { pastDeadline, runScript, statementBlocksClients, type Cursor, type ExecutionSettings } from './execute.ts';
+import { effectBlocksClients, pastDeadline, runScript, type Cursor, type ExecutionSettings } from './execute.ts';
 import { ensureLedger, finishRun, readApplied, recordApplied, removeApplied, startRun, type AppliedMigration } from './ledger.ts';
 import { compareLedger } from './migrations/ledger-drift.ts';
 import { compareVersions, normalizeVersion, type Migration, type MigrationSet } from './migrations/load.ts';
@@ -185,7 +185,7 @@ export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to
         column: s.column,
         sql: s.text,
         effect,
-        lockTimeoutMs: !m.up.autocommit || s.batched || statementBlocksClients(s) ? lockTimeoutMs : 0,
+        lockTimeoutMs: !m.up.autocommit || s.batched || effectBlocksClients(effect) ? lockTimeoutMs : 0,
         batched: s.batched,
       };
     }),

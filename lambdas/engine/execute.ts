@@ -7,7 +7,7 @@ import type { EventSink } from './events.ts';
 import { clearProgress, readProgress, writeProgress, type Direction } from './ledger.ts';
 import type { MigrationScript } from './migrations/load.ts';
 import { backoffDelay, isRetryable, sleep, type RetryPolicy } from './retry.ts';
-import { LOCK_MODES, describeEffect, quoteQualified, relationName } from './sql/effects.ts';
+import { LOCK_MODES, describeEffect, quoteQualified, relationName, type StatementEffect } from './sql/effects.ts';
 import { positionInStatement, type ParsedStatement } from './sql/parse.ts';
 import type { RunLock } from './run-lock.ts';
 
@@ -139,7 +139,16 @@ async function runAutocommit(work: pg.Client, t: Target, s: ExecutionSettings, r
  * must wait for every older transaction, so it waits without a lock timeout.
  */
 export function statementBlocksClients(stmt: Pick<ParsedStatement, 'kind' | 'node'>): boolean {
-  const strongest = describeEffect(stmt).locks[0]?.lock;
+  return effectBlocksClients(describeEffect(stmt));
+}
+
+/**
+ * {@link statementBlocksClients} from an effect already described. Lock modes do not depend on the
+ * schema context (it only names tables and refines the work), so an effect described with one
+ * gives the same answer as the executor's.
+ */
+export function effectBlocksClients(effect: Pick<StatementEffect, 'locks'>): boolean {
+  const strongest = effect.locks[0]?.lock;
   return strongest === undefined || LOCK_MODES.indexOf(strongest) > LOCK_MODES.indexOf('SHARE UPDATE EXCLUSIVE');
 }
 
