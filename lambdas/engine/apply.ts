@@ -190,11 +190,8 @@ export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to
       };
     }),
   }));
-  const serverNotes = [
-    'ADD COLUMN with a constant default is catalog-only (PostgreSQL 11+)',
-    server.num >= 140000 ? 'DETACH PARTITION CONCURRENTLY is available (14+)' : 'DETACH PARTITION CONCURRENTLY is not available before 14',
-    'REINDEX CONCURRENTLY is available (12+)',
-  ];
+  // Servers older than 13 are refused above, so only what 13 lacks is worth a note.
+  const serverNotes = [server.num >= 140000 ? 'DETACH PARTITION CONCURRENTLY is available (14+)' : 'DETACH PARTITION CONCURRENTLY is not available before 14'];
   return { server, serverNotes, migrations };
 }
 

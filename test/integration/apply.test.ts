@@ -255,9 +255,8 @@ describe('plan (dry run)', () => {
       '1_col.sql': 'ALTER TABLE t ADD COLUMN b uuid DEFAULT gen_random_uuid();',
       '2_idx.sql': 'CREATE INDEX CONCURRENTLY t_a ON t (a);',
     });
-    const { migrations: planned, server, serverNotes } = await plan({ connector: urlConnector(db.url), set: await loadMigrationSet(dir) });
+    const { migrations: planned, server } = await plan({ connector: urlConnector(db.url), set: await loadMigrationSet(dir) });
     expect(server.num).toBeGreaterThanOrEqual(130000);
-    expect(serverNotes.join('; ')).toContain('REINDEX CONCURRENTLY is available');
     expect(planned.map((m) => [m.version, m.mode])).toEqual([
       ['1', 'transaction'],
       ['2', 'autocommit'],
