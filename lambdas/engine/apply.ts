@@ -3,10 +3,10 @@ import type pg from 'pg';
 import { ChecksumMismatchError, InputError, MissingDownScriptError, OutOfOrderError, redact } from '../errors.ts';
 import { silentLogger, type Connector, type Logger } from '../ports.ts';
 import type { EventSink } from './events.ts';
-import { runScript, statementBlocksClients, type Cursor, type ExecutionSettings } from './execute.ts';
+import { effectBlocksClients, pastDeadline, runScript, type Cursor, type ExecutionSettings } from './execute.ts';
 import { ensureLedger, finishRun, readApplied, recordApplied, removeApplied, startRun, type AppliedMigration } from './ledger.ts';
 import { compareLedger } from './migrations/ledger-drift.ts';
-import { compareVersions, type Migration, type MigrationSet } from './migrations/load.ts';
+import { compareVersions, normalizeVersion, type Migration, type MigrationSet } from './migrations/load.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { readDatabaseSchema } from './lint/database.ts';
 import { gateForApply } from './lint/gate.ts';
@@ -84,7 +84,7 @@ export interface DownOptions extends RunOptions {
 
 /** Runs down scripts newest first for every applied version above `to`; refuses before changing anything if one lacks a down script. */
 export async function down(options: DownOptions): Promise<RunResult> {
-  const target = normalizeTarget(options.to, '--to');
+  const target = normalizeTarget(options.to);
   return withRun(options, 'down', async ({ work, applied, settings, record, server }) => {
     const byVersion = new Map(options.set.migrations.map((m) => [m.version, m]));
     const toReverse = applied.filter((a) => compareVersions(a.version, target) > 0).reverse();
@@ -185,16 +185,13 @@ export async function plan(options: Pick<ApplyOptions, 'connector' | 'set' | 'to
         column: s.column,
         sql: s.text,
         effect,
-        lockTimeoutMs: !m.up.autocommit || s.batched || statementBlocksClients(s) ? lockTimeoutMs : 0,
+        lockTimeoutMs: !m.up.autocommit || s.batched || effectBlocksClients(effect) ? lockTimeoutMs : 0,
         batched: s.batched,
       };
     }),
   }));
-  const serverNotes = [
-    'ADD COLUMN with a constant default is catalog-only (PostgreSQL 11+)',
-    server.num >= 140000 ? 'DETACH PARTITION CONCURRENTLY is available (14+)' : 'DETACH PARTITION CONCURRENTLY is not available before 14',
-    'REINDEX CONCURRENTLY is available (12+)',
-  ];
+  // Servers older than 13 are refused above, so only what 13 lacks is worth a note.
+  const serverNotes = [server.num >= 140000 ? 'DETACH PARTITION CONCURRENTLY is available (14+)' : 'DETACH PARTITION CONCURRENTLY is not available before 14'];
   return { server, serverNotes, migrations };
 }
 
@@ -207,9 +204,9 @@ export function describePlannedStatement(s: PlannedStatement): string {
   return `${locks}; ${work}; ${s.batched ? 'batched, each batch committed' : s.effect.transaction}; ${wait}`;
 }
 
-function normalizeTarget(to: string, flag: string): string {
-  if (!/^\d+([._]\d+)*$/.test(to)) throw new InputError([{ file: flag, message: `'${to}' is not a version; give a number such as 3 or 0003 (0 for all).` }]);
-  return to.split(/[._]/).map((p) => String(BigInt(p))).join('.');
+function normalizeTarget(to: string): string {
+  if (!/^\d+([._]\d+)*$/.test(to)) throw new InputError([{ file: '--to', message: `'${to}' is not a version; give a number such as 3 or 0003 (0 for all).` }]);
+  return normalizeVersion(to);
 }
 
 /** Refuses when an applied migration's file changed since it ran. */
@@ -224,7 +221,7 @@ function checkApplied(set: MigrationSet, applied: readonly AppliedMigration[]): 
 }
 
 function pendingMigrations(set: MigrationSet, applied: readonly AppliedMigration[], options: { to?: string; allowOutOfOrder?: boolean }): Migration[] {
-  const target = options.to === undefined ? undefined : normalizeTarget(options.to, '--to');
+  const target = options.to === undefined ? undefined : normalizeTarget(options.to);
   if (target !== undefined && !set.migrations.some((m) => m.version === target) && !applied.some((a) => a.version === target)) {
     throw new InputError([{ file: set.dir, message: `--to ${options.to}: no migration has version ${target}; pick one of ${set.migrations.map((m) => m.version).join(', ') || '(none)'}.` }]);
   }
@@ -248,7 +245,7 @@ function pendingMigrations(set: MigrationSet, applied: readonly AppliedMigration
 async function runEach(work: pg.Client, settings: ExecutionSettings, direction: 'up' | 'down', migrations: readonly Migration[]): Promise<Omit<RunResult, 'runId'>> {
   const done: MigrationSummary[] = [];
   for (const m of migrations) {
-    if (settings.deadline !== undefined && Date.now() >= settings.deadline) {
+    if (pastDeadline(settings)) {
       return { done: false, migrations: done, cursor: { version: m.version, direction, statementIndex: 0 } };
     }
     const script = direction === 'up' ? m.up : m.down!;

@@ -6,6 +6,7 @@ import { progressSql, writeProgress, type Direction, type Progress } from './led
 import type { BatchDirective } from './migrations/directives.ts';
 import type { MigrationScript } from './migrations/load.ts';
 import { sleep } from './retry.ts';
+import { quoteQualified } from './sql/effects.ts';
 import type { ParsedStatement } from './sql/parse.ts';
 
 interface Target {
@@ -23,7 +24,7 @@ interface Target {
  */
 export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStatement, progress: Progress | undefined, s: ExecutionSettings): Promise<ScriptOutcome> {
   const batch = t.script.directives.batch!;
-  const table = batch.table.split('.').map(escapeIdentifier).join('.');
+  const table = quoteQualified(batch.table);
   const key = escapeIdentifier(batch.key);
   const keyType = await keyTypeOf(work, t.script.file, batch);
   let lo = progress?.cursor ?? (await lowerBound(work, table, key, keyType, t.script.file, batch.line));
@@ -31,11 +32,12 @@ export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStateme
   const started = Date.now();
   const rowsAtStart = rowsDone;
   const rowsTotal = rowsDone + (lo === null ? 0 : await estimateRemaining(work, table, key, keyType, lo, rowsDone));
+  const checksum = statementChecksum(stmt);
   const progressOf = (cursor: string | null, done: boolean) => ({
     version: t.version,
     direction: t.direction,
     statementIndex: stmt.index,
-    checksum: statementChecksum(stmt),
+    checksum,
     runId: s.runId,
     done,
     cursor,
@@ -49,6 +51,7 @@ export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStateme
   const lastBound = `SELECT max(${key})::text AS hi, count(*)::bigint AS n FROM ${table} WHERE ${key} > $1::${keyType}`;
   const lockTimeoutMs = t.script.directives.lockTimeoutMs ?? s.lockTimeoutMs;
   const statementTimeoutMs = t.script.directives.statementTimeoutMs ?? s.statementTimeoutMs;
+  const begin = beginSql(lockTimeoutMs, statementTimeoutMs);
   while (lo !== null) {
     if (pastDeadline(s)) {
       s.emit({ type: 'paused', version: t.version, reason: 'time budget reached between batches' });
@@ -60,7 +63,7 @@ export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStateme
     const range: { hi: string | null; rows: number } = { hi: null, rows: 0 };
     await withRetries(t, s, stmt, async () => {
       try {
-        range.hi = await beginBatch(work, lockTimeoutMs, statementTimeoutMs, nextBound(from));
+        range.hi = await beginBatch(work, begin, nextBound(from));
         range.rows = batch.size;
         if (range.hi === null) {
           const last = (await work.query(lastBound, [from])).rows[0];
@@ -103,17 +106,22 @@ export async function runBatches(work: pg.Client, t: Target, stmt: ParsedStateme
 }
 
 /**
- * Opens a batch's transaction and finds its upper key, in one round trip: its timeouts,
- * `synchronous_commit = off`, and the bound query. A batch commits its rows and its cursor
- * together, so a commit lost in a crash loses both and the resume redoes exactly that batch; the
- * run's last commit (progress done, ledger entry) is synchronous and makes every earlier batch
- * durable with it. The batches thus stop waiting for a WAL flush each (and for synchronous
- * standbys), as a single INSERT … SELECT does not either.
+ * What opens every batch's transaction: its timeouts and `synchronous_commit = off` (see {@link beginBatch}).
  */
-async function beginBatch(work: pg.Client, lockTimeoutMs: number, statementTimeoutMs: number, boundQuery: string): Promise<string | null> {
-  const results = (await work.query(
-    `BEGIN; ${timeoutsSql(lockTimeoutMs, statementTimeoutMs, true)}; SET LOCAL synchronous_commit = off; ${boundQuery}`,
-  )) as unknown as pg.QueryResult<{ hi: string }>[];
+function beginSql(lockTimeoutMs: number, statementTimeoutMs: number): string {
+  return `BEGIN; ${timeoutsSql(lockTimeoutMs, statementTimeoutMs, true)}; SET LOCAL synchronous_commit = off`;
+}
+
+/**
+ * Opens a batch's transaction and finds its upper key, in one round trip: `begin` (from
+ * {@link beginSql}: its timeouts, `synchronous_commit = off`), and the bound query. A batch
+ * commits its rows and its cursor together, so a commit lost in a crash loses both and the
+ * resume redoes exactly that batch; the run's last commit (progress done, ledger entry) is
+ * synchronous and makes every earlier batch durable with it. The batches thus stop waiting for a
+ * WAL flush each (and for synchronous standbys), as a single INSERT … SELECT does not either.
+ */
+async function beginBatch(work: pg.Client, begin: string, boundQuery: string): Promise<string | null> {
+  const results = (await work.query(`${begin}; ${boundQuery}`)) as unknown as pg.QueryResult<{ hi: string }>[];
   return results.at(-1)?.rows[0]?.hi ?? null;
 }
 
@@ -121,7 +129,7 @@ async function keyTypeOf(work: pg.Client, file: string, batch: BatchDirective): 
   const { rows } = await work.query(
     `SELECT format_type(a.atttypid, NULL) AS type FROM pg_attribute a
       WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped`,
-    [batch.table, batch.key],
+    [quoteQualified(batch.table), batch.key],
   );
   if (!rows[0]) {
     throw new InputError([{ file, line: batch.line, message: `batch key ${batch.table}.${batch.key} does not exist when the batch starts; name an existing table and its key column.` }]);

@@ -7,7 +7,7 @@ import type { EventSink } from './events.ts';
 import { clearProgress, readProgress, writeProgress, type Direction } from './ledger.ts';
 import type { MigrationScript } from './migrations/load.ts';
 import { backoffDelay, isRetryable, sleep, type RetryPolicy } from './retry.ts';
-import { LOCK_MODES, describeEffect, relationName } from './sql/effects.ts';
+import { LOCK_MODES, describeEffect, quoteQualified, relationName, type StatementEffect } from './sql/effects.ts';
 import { positionInStatement, type ParsedStatement } from './sql/parse.ts';
 import type { RunLock } from './run-lock.ts';
 
@@ -99,11 +99,12 @@ async function runAutocommit(work: pg.Client, t: Target, s: ExecutionSettings, r
         if (!outcome.done) return outcome;
         continue;
       }
+      const checksum = statementChecksum(stmt);
       if (p?.started && (await recoverInterrupted(work, t, stmt, s)) === 'already-done') {
-        await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum: statementChecksum(stmt), runId: s.runId, done: true });
+        await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum, runId: s.runId, done: true });
         continue;
       }
-      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum: statementChecksum(stmt), runId: s.runId, done: false });
+      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum, runId: s.runId, done: false });
       const blocksClients = statementBlocksClients(stmt);
       await withRetries(t, s, stmt, async () => {
         await setTimeouts(
@@ -114,7 +115,7 @@ async function runAutocommit(work: pg.Client, t: Target, s: ExecutionSettings, r
         );
         await work.query(stmt.executable);
       }, () => cleanUpFailedBuild(work, t, stmt, s));
-      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum: statementChecksum(stmt), runId: s.runId, done: true });
+      await writeProgress(work, { version: t.version, direction: t.direction, statementIndex: stmt.index, checksum, runId: s.runId, done: true });
     }
   } finally {
     await work.query('RESET lock_timeout; RESET statement_timeout').catch(() => {});
@@ -138,7 +139,16 @@ async function runAutocommit(work: pg.Client, t: Target, s: ExecutionSettings, r
  * must wait for every older transaction, so it waits without a lock timeout.
  */
 export function statementBlocksClients(stmt: Pick<ParsedStatement, 'kind' | 'node'>): boolean {
-  const strongest = describeEffect(stmt).locks[0]?.lock;
+  return effectBlocksClients(describeEffect(stmt));
+}
+
+/**
+ * {@link statementBlocksClients} from an effect already described. Lock modes do not depend on the
+ * schema context (it only names tables and refines the work), so an effect described with one
+ * gives the same answer as the executor's.
+ */
+export function effectBlocksClients(effect: Pick<StatementEffect, 'locks'>): boolean {
+  const strongest = effect.locks[0]?.lock;
   return strongest === undefined || LOCK_MODES.indexOf(strongest) > LOCK_MODES.indexOf('SHARE UPDATE EXCLUSIVE');
 }
 
@@ -269,10 +279,10 @@ async function cleanUpFailedBuild(work: pg.Client, t: Target, stmt: ParsedStatem
         AND CASE WHEN $2::text IS NOT NULL THEN c.relname = $2
                  WHEN $3 THEN c.relname ~ '_ccnew[0-9]*$'
                  ELSE c.relname ~ ('^' || $4 || '_.*idx[0-9]*$') END`,
-    [target.table, target.name ?? null, stmt.kind === 'ReindexStmt', (target.table.split('.').pop() ?? '').replace(/\W/g, '')],
+    [quoteQualified(target.table), target.name ?? null, stmt.kind === 'ReindexStmt', String(stmt.node.relation?.relname ?? '').replace(/\W/g, '')],
   );
+  if (rows.length > 0) await work.query('SET lock_timeout = 0');
   for (const r of rows) {
-    await work.query('SET lock_timeout = 0');
     await work.query(`DROP INDEX CONCURRENTLY IF EXISTS ${r.qualified}`);
     s.emit({ type: 'invalid-index-dropped', version: t.version, index: r.qualified });
     s.logger.warn('dropped the INVALID index an interrupted build left', { version: t.version, index: r.qualified });

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { LockBusyError } from '../errors.ts';
+import { sleep } from './retry.ts';
 
 /** The advisory lock key pair every Airlock run takes: 'ARLK', 1. */
 const LOCK_CLASS = 0x41524c4b;
@@ -23,7 +24,7 @@ export async function acquireRunLock(client: pg.Client, waitMs: number, pollMs =
     if (Date.now() >= deadline) {
       throw new LockBusyError(`another run holds the lock (${await describeHolder(client)}); waited ${Math.round(waitMs / 1000)}s. Nothing was changed; run again when it has finished.`);
     }
-    await new Promise((r) => setTimeout(r, pollMs));
+    await sleep(pollMs);
   }
   let lost: Error | undefined;
   const onError = (e: Error): void => {

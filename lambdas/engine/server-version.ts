@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { InputError, type InputProblem } from '../errors.ts';
 import type { Migration } from './migrations/load.ts';
-import { isNotEnforcedForm, isVirtual } from './sql/effects.ts';
+import { isConcurrentReindex, isNotEnforcedForm, isVirtual } from './sql/effects.ts';
 
 export interface ServerVersion {
   /** server_version_num, e.g. 170004. */
@@ -21,7 +21,7 @@ const NON_CONCURRENT = 'use the non-concurrent form in a maintenance window or u
 
 /** Statements whose availability depends on the server version: the feature, the first version with it, and what to do instead. */
 function requiredVersion(kind: string, node: Record<string, any>): { feature: string; since: number; instead: string } | undefined {
-  if (kind === 'ReindexStmt' && (node.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently')) return { feature: 'REINDEX CONCURRENTLY', since: 120000, instead: NON_CONCURRENT };
+  if (kind === 'ReindexStmt' && isConcurrentReindex(node)) return { feature: 'REINDEX CONCURRENTLY', since: 120000, instead: NON_CONCURRENT };
   if (kind === 'AlterTableStmt') {
     for (const c of (node.cmds ?? []).map((x: any) => x.AlterTableCmd)) {
       if (c?.subtype === 'AT_DetachPartition' && c.def?.PartitionCmd?.concurrent) return { feature: 'DETACH PARTITION CONCURRENTLY', since: 140000, instead: NON_CONCURRENT };

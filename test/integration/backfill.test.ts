@@ -123,6 +123,17 @@ describe('batched data changes', () => {
     expect(batches(events).map((e) => e.rowsDone)).toEqual([1, 2, 3, 4]);
   });
 
+  it('walks a mixed-case table created with a quoted name, looking its key type up under that exact name', async () => {
+    await db.sql(`CREATE TABLE "Orders" (id bigint PRIMARY KEY, v int NOT NULL); INSERT INTO "Orders" SELECT g, g % 5 FROM generate_series(1, 2500) g;`);
+    const dir = await migrationDir({ '1_copy.sql': `-- airlock:batch table=Orders key=id size=1000\nINSERT INTO dst SELECT id, v FROM "Orders" WHERE id > :lo AND id <= :hi;` });
+
+    const { events, done } = await applyDir(db.url, dir);
+
+    expect(done).toBe(true);
+    expect(batches(events).map((e) => e.rowsDone)).toEqual([1000, 2000, 2500]);
+    expect((await db.sql('SELECT count(*)::int AS n FROM dst')).rows[0].n).toBe(2500);
+  });
+
   it('names the file and line when the batch key does not exist', async () => {
     const dir = await migrationDir({ '1_bad.sql': `-- airlock:batch table=src key=nope size=10\nUPDATE src SET v = v WHERE nope > :lo AND nope <= :hi;` });
     await expect(applyDir(db.url, dir)).rejects.toMatchObject({ name: 'InputError', message: expect.stringContaining('1_bad.sql:1: batch key src.nope does not exist') });

@@ -106,6 +106,29 @@ describe('refusesTransaction', () => {
   });
 });
 
+describe('REINDEX (CONCURRENTLY false)', () => {
+  it('takes SHARE like a plain REINDEX, and SHARE UPDATE EXCLUSIVE when CONCURRENTLY is on', () => {
+    expect(effect('REINDEX (CONCURRENTLY false) TABLE t').locks[0]?.lock).toBe('SHARE');
+    expect(effect('REINDEX (CONCURRENTLY off, VERBOSE) INDEX i').locks[0]?.lock).toBe('SHARE');
+    expect(effect('REINDEX (CONCURRENTLY) TABLE t').locks[0]?.lock).toBe('SHARE UPDATE EXCLUSIVE');
+    expect(effect('REINDEX TABLE CONCURRENTLY t').locks[0]?.lock).toBe('SHARE UPDATE EXCLUSIVE');
+  });
+
+  it('runs in a transaction, as PostgreSQL allows, and REINDEX (CONCURRENTLY true) does not', async () => {
+    const { refusesTransaction } = await import('../../lambdas/engine/sql/transaction-rules.ts');
+    const stmt = (sql: string) => parseStatements(sql, 'x.sql')[0]!;
+    expect(refusesTransaction(stmt('REINDEX (CONCURRENTLY false) TABLE t'))).toBeUndefined();
+    expect(refusesTransaction(stmt('REINDEX (CONCURRENTLY true) TABLE t'))).toBe('REINDEX CONCURRENTLY');
+  });
+
+  it('raises require-concurrent-reindex, and REINDEX (CONCURRENTLY) does not', async () => {
+    const { lintSql } = await import('../support/lint.ts');
+    const ids = (sql: string) => lintSql(sql).map((f) => f.rule);
+    expect(ids('REINDEX (CONCURRENTLY false) TABLE orders;')).toContain('require-concurrent-reindex');
+    expect(ids('REINDEX (CONCURRENTLY) TABLE orders;')).not.toContain('require-concurrent-reindex');
+  });
+});
+
 describe('describeEffect of ADD PRIMARY KEY USING INDEX', () => {
   const sql = 'ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_idx';
   const ctx = (notNull: boolean | undefined): SchemaContext => ({ indexColumns: () => ['id'], isNotNull: () => notNull, hasNotNullCheck: () => false });

@@ -1,3 +1,4 @@
+import { escapeIdentifier } from 'pg';
 import type { ParsedStatement } from './parse.ts';
 import { refusesTransaction } from './transaction-rules.ts';
 
@@ -77,6 +78,14 @@ export function relationName(rv: { schemaname?: string; relname?: string } | und
   return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
 }
 
+/**
+ * `name` (`table` or `schema.table`, each part the exact name, as {@link relationName} gives it)
+ * quoted for SQL or for a `::regclass` / `to_regclass` lookup, so that `Orders` stays `Orders`.
+ */
+export function quoteQualified(name: string): string {
+  return name.split('.').map(escapeIdentifier).join('.');
+}
+
 /** Functions whose ADD COLUMN default is evaluated per row, so the table is rewritten. */
 const VOLATILE_FUNCTIONS = new Set([
   'gen_random_uuid',
@@ -130,6 +139,11 @@ export function optionEnabled(options: readonly any[] | undefined, name: string)
   if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
   if (arg.Boolean) return arg.Boolean.boolval === true;
   return true;
+}
+
+/** REINDEX with CONCURRENTLY switched on: `REINDEX … CONCURRENTLY`, `(CONCURRENTLY)`, `(CONCURRENTLY true)`; not `(CONCURRENTLY false)`. */
+export function isConcurrentReindex(node: Record<string, any>): boolean {
+  return optionEnabled(node.params, 'concurrently');
 }
 
 /** Visits every object in a parse tree. */
@@ -246,7 +260,7 @@ function effectParts(stmt: Pick<ParsedStatement, 'kind' | 'node'>, ctx: SchemaCo
       }
     }
     case 'ReindexStmt': {
-      const concurrent = (n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently');
+      const concurrent = isConcurrentReindex(n);
       const target = n.relation ? relationName(n.relation) : n.name ?? '?';
       return concurrent
         ? [{ table: target, lock: SUE, work: 'build', what: 'REINDEX CONCURRENTLY rebuilds while reads and writes continue' }]

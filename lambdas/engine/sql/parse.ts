@@ -27,9 +27,9 @@ export interface ParsedStatement {
 
 /** 1-based line and column of a character offset into the statement's text. */
 export function positionInStatement(stmt: Pick<ParsedStatement, 'text' | 'line' | 'column'>, charOffset: number): { line: number; column: number } {
-  const before = stmt.text.slice(0, Math.max(0, charOffset));
-  const lines = before.split('\n');
-  return lines.length === 1 ? { line: stmt.line, column: stmt.column + before.length } : { line: stmt.line + lines.length - 1, column: lines[lines.length - 1]!.length + 1 };
+  const at = Math.min(Math.max(0, charOffset), stmt.text.length);
+  const { line, column } = lineAndColumn(stmt.text, at);
+  return line === 1 ? { line: stmt.line, column: stmt.column + column - 1 } : { line: stmt.line + line - 1, column };
 }
 
 /**
@@ -90,7 +90,13 @@ export function parseStatements(sql: string, file: string): ParsedStatement[] {
     ], { cause: error });
   }
   const bytes = Buffer.from(sql, 'utf8');
-  const boundBytes = Buffer.from(bound, 'utf8');
+  // Running positions, so that each statement costs its own length and not the file's: the
+  // character offset of the previous statement's start byte, and the line reached so far.
+  let prevByte = 0;
+  let prevChar = 0;
+  let line = 1;
+  let lineStart = 0;
+  let scanned = 0;
   return (tree.stmts ?? []).map((s, index) => {
     // Since PostgreSQL 18 stmt_location is the first token (17: just after the previous `;`);
     // the end is the `;` in both, and the leading blanks and comments are skipped below either way.
@@ -99,8 +105,17 @@ export function parseStatements(sql: string, file: string): ParsedStatement[] {
     const raw = bytes.subarray(startByte, endByte).toString('utf8');
     const lead = skipBlankAndComments(raw);
     const text = raw.slice(lead).trimEnd();
-    const startChar = bytes.subarray(0, startByte).toString('utf8').length + lead;
-    const executable = boundBytes.subarray(startByte, endByte).toString('utf8').slice(lead).trimEnd();
+    prevChar += bytes.subarray(prevByte, startByte).toString('utf8').length;
+    prevByte = startByte;
+    const startChar = prevChar + lead;
+    for (; scanned < startChar; scanned++) {
+      if (sql.charCodeAt(scanned) === 10) {
+        line++;
+        lineStart = scanned + 1;
+      }
+    }
+    // bindPlaceholders keeps every offset, so the statement sits at the same characters in `bound`.
+    const executable = bound === sql ? text : bound.slice(startChar, startChar + text.length).trimEnd();
     const kind = Object.keys(s.stmt)[0]!;
     return {
       index,
@@ -109,7 +124,8 @@ export function parseStatements(sql: string, file: string): ParsedStatement[] {
       text,
       executable,
       batched: executable !== text,
-      ...lineAndColumn(sql, startChar),
+      line,
+      column: startChar - lineStart + 1,
       textStartByte: startByte + Buffer.byteLength(raw.slice(0, lead), 'utf8'),
     };
   });

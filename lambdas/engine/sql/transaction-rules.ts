@@ -1,3 +1,4 @@
+import { isConcurrentReindex } from './effects.ts';
 import type { ParsedStatement } from './parse.ts';
 
 /**
@@ -12,8 +13,7 @@ export function refusesTransaction(stmt: Pick<ParsedStatement, 'kind' | 'node'>)
     case 'DropStmt':
       return n.concurrent ? 'DROP INDEX CONCURRENTLY' : undefined;
     case 'ReindexStmt': {
-      const concurrently = (n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently');
-      if (concurrently) return 'REINDEX CONCURRENTLY';
+      if (isConcurrentReindex(n)) return 'REINDEX CONCURRENTLY';
       return ['REINDEX_OBJECT_SYSTEM', 'REINDEX_OBJECT_DATABASE', 'REINDEX_OBJECT_SCHEMA'].includes(n.kind) ? 'REINDEX SCHEMA/SYSTEM/DATABASE' : undefined;
     }
     case 'VacuumStmt':

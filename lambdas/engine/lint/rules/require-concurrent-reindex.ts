@@ -1,4 +1,4 @@
-import { relationName } from '../../sql/effects.ts';
+import { isConcurrentReindex, relationName } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
 import { lockPhrase } from '../wording.ts';
 
@@ -10,7 +10,7 @@ export const requireConcurrentReindex: Rule = {
   check({ stmt, schema }) {
     if (stmt.kind !== 'ReindexStmt') return [];
     const n = stmt.node;
-    if ((n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently')) return [];
+    if (isConcurrentReindex(n)) return [];
     const what = String(n.kind ?? 'REINDEX_OBJECT_INDEX').replace('REINDEX_OBJECT_', '');
     const target = n.relation ? relationName(n.relation) : (n.name ?? '?');
     const table = what === 'INDEX' ? schema.indexTable(target) : what === 'TABLE' ? target : undefined;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { describeEffect, relationName } from '../../sql/effects.ts';
+import { describeEffect, quoteQualified, relationName } from '../../sql/effects.ts';
 import { humanBytes, pass, verdict, type PreflightCheck, type PreflightContext } from '../types.ts';
 
 /** What one pending statement needs on disk while it runs. */
@@ -58,15 +58,11 @@ export async function estimateStorage(ctx: Pick<PreflightContext, 'client' | 'le
   return needs;
 }
 
-function regclassText(table: string): string {
-  return table.split('.').map((p) => `"${p.replaceAll('"', '""')}"`).join('.');
-}
-
 async function relationSize(client: pg.Client, table: string): Promise<RelationSize | null> {
   const { rows } = await client.query(
     `SELECT c.relkind::text AS relkind, pg_relation_size(c.oid)::float8 AS heap, pg_total_relation_size(c.oid)::float8 AS total, c.reltuples::float8 AS tuples
        FROM pg_class c WHERE c.oid = to_regclass($1)`,
-    [regclassText(table)],
+    [quoteQualified(table)],
   );
   return rows[0] ?? null;
 }
@@ -79,7 +75,7 @@ async function indexSize(client: pg.Client, table: string, size: RelationSize, i
     const [schema, name] = table.includes('.') ? table.split('.') : [undefined, table];
     const { rows } = await client.query(
       `SELECT attname, avg_width FROM pg_stats WHERE tablename = $1 AND schemaname = coalesce($2, (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($3))) AND attname = ANY($4)`,
-      [name, schema ?? null, regclassText(table), columns],
+      [name, schema ?? null, quoteQualified(table), columns],
     );
     const widths = new Map(rows.map((r) => [r.attname as string, Number(r.avg_width)]));
     if (columns.every((c) => widths.has(c!))) {
