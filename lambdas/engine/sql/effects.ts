@@ -498,3 +498,14 @@ export function indexInSchemaOf(table: string, index: string): string {
   const dot = table.indexOf('.');
   return dot === -1 ? index : `${table.slice(0, dot)}.${index}`;
 }
+
+/**
+ * Whether ALTER COLUMN `column` TYPE `to` (with `using`, the parse tree's raw_default) keeps the
+ * table, or why it rewrites it: the same judgement describeEffect makes for the plan. `from` is the
+ * column's current type, undefined when not known.
+ */
+export function columnTypeChange(from: string | undefined, to: string, column: string, using: unknown): 'binary-coercible' | 'old-type-unknown' | 'using-expression' | 'not-binary-coercible' {
+  if (from === undefined) return 'old-type-unknown';
+  if (!usingIsPlain(using, column, to)) return 'using-expression';
+  return isBinaryCoercible(from, to) ? 'binary-coercible' : 'not-binary-coercible';
+}
