@@ -1,10 +1,9 @@
 import type { Rule } from '../types.ts';
 import { addedColumns, columnConstraints } from '../ast.ts';
-import { typeNameOf } from '../../sql/effects.ts';
+import { SERIAL_TYPES, typeNameOf } from '../../sql/effects.ts';
 import { lockPhrase } from '../wording.ts';
 
 const FILLED = new Set(['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED']);
-const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
 export const addingRequiredColumn: Rule = {
   id: 'adding-required-column',
@@ -16,7 +15,7 @@ export const addingRequiredColumn: Rule = {
       .filter((c) => !c.created && !schema.isNewTable(c.table))
       .filter(({ def }) => {
         const kinds = columnConstraints(def).map((k) => k.contype);
-        return (kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY')) && !kinds.some((k) => FILLED.has(k)) && !SERIAL.has(typeNameOf(def.typeName));
+        return (kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY')) && !kinds.some((k) => FILLED.has(k)) && !SERIAL_TYPES.has(typeNameOf(def.typeName));
       })
       .map(({ table, def }) => ({
         at: def.location,

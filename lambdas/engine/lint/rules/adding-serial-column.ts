@@ -1,9 +1,7 @@
 import type { Rule } from '../types.ts';
 import { addedColumns, columnConstraints } from '../ast.ts';
 import { impactSentence } from '../wording.ts';
-import { typeNameOf } from '../../sql/effects.ts';
-
-const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+import { SERIAL_TYPES, typeNameOf } from '../../sql/effects.ts';
 
 export const addingSerialColumn: Rule = {
   id: 'adding-serial-column',
@@ -16,7 +14,7 @@ export const addingSerialColumn: Rule = {
       .flatMap(({ table, def }) => {
         const type = typeNameOf(def.typeName);
         const identity = columnConstraints(def).some((k) => k.contype === 'CONSTR_IDENTITY');
-        if (!SERIAL.has(type) && !identity) return [];
+        if (!SERIAL_TYPES.has(type) && !identity) return [];
         const what = identity ? `${def.colname} GENERATED AS IDENTITY` : `${def.colname} ${type}`;
         return [
           {
