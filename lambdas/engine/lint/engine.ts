@@ -4,7 +4,7 @@ import type { ScriptRole } from '../migrations/load.ts';
 import { describeEffect, isNotEnforcedForm, type LockMode } from '../sql/effects.ts';
 import { parseStatements, positionOfNode, type ParsedStatement } from '../sql/parse.ts';
 import { refusesTransaction } from '../sql/transaction-rules.ts';
-import { alterTableCommands, dottedName } from './ast.ts';
+import { addedConstraints, alterTableCommands, dottedName } from './ast.ts';
 import { isKnownRuleId, ruleAnswersTo, rules, rulesById } from './rules/index.ts';
 import { SchemaTracker, tableKey } from './schema.ts';
 import type { Finding, Report, Rule, ScriptView, TransactionView } from './types.ts';
@@ -127,9 +127,8 @@ class TransactionState implements TransactionView {
     }
     const alter = alterTableCommands(stmt);
     if (!alter) return;
-    for (const c of alter.commands) {
-      const k = c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined;
-      if (k?.skip_validation && k.conname && !isNotEnforcedForm(k)) {
+    for (const { k, column } of addedConstraints(stmt)) {
+      if (column === undefined && k.skip_validation && k.conname && !isNotEnforcedForm(k)) {
         const lock: LockMode = k.contype === 'CONSTR_FOREIGN' ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
         this.notValid.set(`${tableKey(alter.table)}\u0000${k.conname}`, lock);
       }

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterOfExistingTable } from '../ast.ts';
+import { addedConstraints, alterOfExistingTable, constraintLabel } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 import { nullableKeyColumns } from '../../sql/effects.ts';
 
@@ -26,18 +26,20 @@ export const settingNotNull: Rule = {
           help: help(c.name, 'SET NOT NULL'),
         });
       }
-      const k = c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined;
+    }
+    for (const { k, column: inline } of addedConstraints(stmt)) {
+      if (inline !== undefined) continue;
       // PostgreSQL 18's table NOT NULL constraint: without NOT VALID it scans just like SET NOT NULL.
-      const column: unknown = k?.contype === 'CONSTR_NOTNULL' && !k.skip_validation ? k.keys?.[0]?.String?.sval : undefined;
+      const column: unknown = k.contype === 'CONSTR_NOTNULL' && !k.skip_validation ? k.keys?.[0]?.String?.sval : undefined;
       if (typeof column === 'string' && !provenAlready(column)) {
         findings.push({
           table,
           at: k.location,
-          message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}NOT NULL ${column} ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since it is not NOT VALID and no validated CHECK (${column} IS NOT NULL) is known.`,
+          message: `ADD CONSTRAINT ${constraintLabel(k)}NOT NULL ${column} ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since it is not NOT VALID and no validated CHECK (${column} IS NOT NULL) is known.`,
           help: help(column, 'ADD CONSTRAINT … NOT NULL'),
         });
       }
-      if (k?.contype === 'CONSTR_PRIMARY' && k.indexname) {
+      if (k.contype === 'CONSTR_PRIMARY' && k.indexname) {
         for (const column of nullableKeyColumns(schema, table, k.indexname)) {
           findings.push({
             table,
