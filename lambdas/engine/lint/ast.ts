@@ -29,6 +29,17 @@ export function alterOfExistingTable(
   return alter && !schema.isNewTable(alter.table) ? alter : undefined;
 }
 
+/**
+ * The columns an ALTER TABLE … ADD COLUMN adds to a table that already exists: the twin of
+ * alterOfExistingTable (a new table is empty, so adding a column to it rewrites and blocks nothing).
+ */
+export function columnsAddedToExistingTable(
+  stmt: Pick<ParsedStatement, 'kind' | 'node'>,
+  schema: { isNewTable(table: string): boolean },
+): Array<{ table: string; def: any; created: boolean }> {
+  return addedColumns(stmt).filter((c) => !c.created && !schema.isNewTable(c.table));
+}
+
 // Many rules ask the same questions of one statement; answer each once per parse tree.
 const alterMemo = new WeakMap<object, { table: string; commands: AlterCommand[] }>();
 const columnsMemo = new WeakMap<object, Array<{ table: string; def: any; created: boolean }>>();

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { addedColumns, columnConstraints } from '../ast.ts';
+import { columnConstraints, columnsAddedToExistingTable } from '../ast.ts';
 import { SERIAL_TYPES, typeNameOf } from '../../sql/effects.ts';
 import { lockPhrase } from '../wording.ts';
 
@@ -11,8 +11,7 @@ export const addingRequiredColumn: Rule = {
   aliases: ['adding-required-field'],
   summary: 'ADD COLUMN … NOT NULL without a default fails on a table with rows and breaks inserts that omit it',
   check({ stmt, schema }) {
-    return addedColumns(stmt)
-      .filter((c) => !c.created && !schema.isNewTable(c.table))
+    return columnsAddedToExistingTable(stmt, schema)
       .filter(({ def }) => {
         const kinds = columnConstraints(def).map((k) => k.contype);
         return (kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY')) && !kinds.some((k) => FILLED.has(k)) && !SERIAL_TYPES.has(typeNameOf(def.typeName));

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { addedColumns, columnConstraints } from '../ast.ts';
+import { columnConstraints, columnsAddedToExistingTable } from '../ast.ts';
 import { impactSentence } from '../wording.ts';
 import { SERIAL_TYPES, typeNameOf } from '../../sql/effects.ts';
 
@@ -9,8 +9,7 @@ export const addingSerialColumn: Rule = {
   summary: 'ADD COLUMN serial/bigserial or GENERATED AS IDENTITY fills every row, rewriting the table',
   softensOnSmallTables: true,
   check({ stmt, effect, schema }) {
-    return addedColumns(stmt)
-      .filter((c) => !c.created && !schema.isNewTable(c.table))
+    return columnsAddedToExistingTable(stmt, schema)
       .flatMap(({ table, def }) => {
         const type = typeNameOf(def.typeName);
         const identity = columnConstraints(def).some((k) => k.contype === 'CONSTR_IDENTITY');
