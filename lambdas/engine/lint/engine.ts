@@ -150,7 +150,7 @@ export function lintScript(script: LintableScript, schema: SchemaTracker, pendin
     if (script.autocommit && !tx.explicitBlock) tx.reset();
     tx.shared = tx.explicitBlock || (!script.autocommit && i > 0);
     if (pending) {
-      const effect = describeEffect(stmt, schema.effectContext());
+      const effect = describeEffect(stmt, schema);
       const following = script.autocommit && !tx.explicitBlock ? [] : script.statements.slice(i + 1);
       const input = { stmt, effect, schema, transaction: tx, script, following };
       for (const rule of active) {

@@ -114,7 +114,7 @@ class LayeredMap<V> {
 
 type DatabaseTable = Omit<TableState, 'isNew'>;
 
-export class SchemaTracker implements SchemaView {
+export class SchemaTracker implements SchemaView, SchemaContext {
   private tables: LayeredMap<TableState>;
   private indexes: LayeredMap<string>;
   private indexColumnsOf: LayeredMap<readonly string[]>;
@@ -207,16 +207,12 @@ export class SchemaTracker implements SchemaView {
     return this.tables.get(tableKey(table))?.size;
   }
 
-  /** The view `describeEffect` takes, so the plan and the linter judge with the same facts. */
+  /**
+   * The view `describeEffect` takes, so the plan and the linter judge with the same facts: the
+   * tracker itself, which answers every SchemaContext question (the linter passes it directly).
+   */
   effectContext(): SchemaContext {
-    return {
-      isNewTable: (t) => this.isNewTable(t),
-      columnType: (t, c) => this.columnType(t, c),
-      hasNotNullCheck: (t, c) => this.hasNotNullCheck(t, c),
-      isNotNull: (t, c) => this.isNotNull(t, c),
-      indexTable: (i) => this.indexTable(i),
-      indexColumns: (i) => this.indexColumns(i),
-    };
+    return this;
   }
 
   /**
