@@ -106,6 +106,14 @@ export function constraintLabel(k: { conname?: string }): string {
   return k.conname ? `${k.conname} ` : '';
 }
 
+/**
+ * The name PostgreSQL gives a NOT NULL constraint written without one: `<table>_<column>_not_null`,
+ * with the table's own name (its schema left off).
+ */
+export function notNullConstraintName(table: string, column: string): string {
+  return `${table.slice(table.indexOf('.') + 1)}_${column}_not_null`;
+}
+
 /** Names as written in a list of String nodes, dot-joined. */
 export function dottedName(list: any[] | undefined): string {
   return (list ?? []).map((n: any) => n.String?.sval).filter(Boolean).join('.');

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { addedConstraints, alterOfExistingTable, constraintLabel } from '../ast.ts';
+import { addedConstraints, alterOfExistingTable, constraintLabel, notNullConstraintName } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 import { nullableKeyColumns } from '../../sql/effects.ts';
 
@@ -13,7 +13,7 @@ export const settingNotNull: Rule = {
     const alter = alterOfExistingTable(stmt, schema);
     if (!alter) return [];
     const { table } = alter;
-    const name = (column: string): string => `${table.split('.').pop()}_${column}_not_null`;
+    const name = (column: string): string => notNullConstraintName(table, column);
     const help = (column: string, then: string): string =>
       `On PostgreSQL 18+: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} NOT NULL ${column} NOT VALID (catalog only; new rows are checked), then in the next migration (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT ${name(column)} (SHARE UPDATE EXCLUSIVE: reads and writes continue), which makes ${column} NOT NULL. Before 18, in one migration: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} CHECK (${column} IS NOT NULL) NOT VALID (catalog only). In the next (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT … (SHARE UPDATE EXCLUSIVE: reads and writes continue). Then ${then} uses the constraint and skips the scan (PostgreSQL 12+), and the CHECK can be dropped.`;
     const provenAlready = (column: string): boolean => schema.isNotNull(table, column) === true || schema.hasNotNullCheck(table, column);
