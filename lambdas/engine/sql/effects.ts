@@ -509,3 +509,14 @@ export function columnTypeChange(from: string | undefined, to: string, column: s
   if (!usingIsPlain(using, column, to)) return 'using-expression';
   return isBinaryCoercible(from, to) ? 'binary-coercible' : 'not-binary-coercible';
 }
+
+/**
+ * What already proves a column holds no NULL, so that SET NOT NULL (or ADD CONSTRAINT … NOT NULL)
+ * skips its scan: the column is NOT NULL already, or a validated CHECK (col IS NOT NULL) exists.
+ * Undefined when nothing does.
+ */
+export function notNullProof(ctx: SchemaContext, table: string, column: string): 'not-null' | 'check' | undefined {
+  if (ctx.isNotNull?.(table, column) === true) return 'not-null';
+  if (ctx.hasNotNullCheck?.(table, column)) return 'check';
+  return undefined;
+}

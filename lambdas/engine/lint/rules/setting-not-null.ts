@@ -1,7 +1,7 @@
 import type { Rule } from '../types.ts';
 import { addedConstraints, alterOfExistingTable, constraintLabel, notNullConstraintName } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
-import { nullableKeyColumns } from '../../sql/effects.ts';
+import { notNullProof, nullableKeyColumns } from '../../sql/effects.ts';
 
 export const settingNotNull: Rule = {
   id: 'setting-not-null',
@@ -16,7 +16,7 @@ export const settingNotNull: Rule = {
     const name = (column: string): string => notNullConstraintName(table, column);
     const help = (column: string, then: string): string =>
       `On PostgreSQL 18+: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} NOT NULL ${column} NOT VALID (catalog only; new rows are checked), then in the next migration (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT ${name(column)} (SHARE UPDATE EXCLUSIVE: reads and writes continue), which makes ${column} NOT NULL. Before 18, in one migration: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} CHECK (${column} IS NOT NULL) NOT VALID (catalog only). In the next (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT … (SHARE UPDATE EXCLUSIVE: reads and writes continue). Then ${then} uses the constraint and skips the scan (PostgreSQL 12+), and the CHECK can be dropped.`;
-    const provenAlready = (column: string): boolean => schema.isNotNull(table, column) === true || schema.hasNotNullCheck(table, column);
+    const provenAlready = (column: string): boolean => notNullProof(schema, table, column) !== undefined;
     const findings = [];
     for (const c of alter.commands) {
       if (c.subtype === 'AT_SetNotNull' && c.name !== undefined && !provenAlready(c.name)) {
