@@ -1,9 +1,8 @@
 import { InputError } from '../../errors.ts';
-import { parseDirectives, type Directives } from '../migrations/directives.ts';
-import type { ScriptRole } from '../migrations/load.ts';
+import { parseDirectives } from '../migrations/directives.ts';
+import { autocommitOf, scriptFaults, type ScriptRole } from '../migrations/load.ts';
 import { describeEffect, isNotEnforcedForm, type LockMode } from '../sql/effects.ts';
 import { parseStatements, positionOfNode, type ParsedStatement } from '../sql/parse.ts';
-import { refusesTransaction } from '../sql/transaction-rules.ts';
 import { addedConstraints, alterTableCommands, dottedName } from './ast.ts';
 import { isKnownRuleId, ruleAnswersTo, rules, rulesById } from './rules/index.ts';
 import { SchemaTracker, tableKey } from './schema.ts';
@@ -64,22 +63,23 @@ export function lintableFromText(file: string, role: ScriptRole, sql: string): L
   const directive = meta('invalid-directive');
   const directiveHelp = "Directives are comments at the top of the file: '-- airlock:no-transaction', '-- airlock:lock-timeout 3s', '-- airlock:statement-timeout 30min', '-- airlock:allow <rule-id> <reason>', '-- airlock:batch table=<t> key=<col> size=<n> pause=<ms>'.";
   for (const p of problems) loadFindings.push(finding(directive, file, p.line ?? 1, p.column ?? 1, p.message, directiveHelp));
-  if (role !== 'verify') {
-    if (statements.length === 0) loadFindings.push(finding(meta('syntax-error'), file, 1, 1, 'holds no SQL statement.', 'Add the migration statements or delete the file.'));
-    for (const s of statements) {
-      if (s.batched && !directives.batch) {
-        loadFindings.push(finding(directive, file, s.line, s.column, 'uses :lo/:hi but the file has no batch directive.', "Add '-- airlock:batch table=<t> key=<col> size=<n>' at the top of the file."));
-      }
-    }
-    if (directives.batch && !statements.some((s) => s.batched)) {
-      loadFindings.push(finding(directive, file, directives.batch.line, 1, 'has a batch directive but no statement uses :lo and :hi.', "Bound the statement with 'WHERE <key> > :lo AND <key> <= :hi'."));
+  // The loader's checks, as findings. BEGIN/COMMIT in a file is the transaction-control rule's to report.
+  for (const fault of scriptFaults(role, directives, statements)) {
+    switch (fault.kind) {
+      case 'no-statement':
+        loadFindings.push(finding(meta('syntax-error'), file, 1, 1, 'holds no SQL statement.', 'Add the migration statements or delete the file.'));
+        break;
+      case 'batched-without-directive':
+        loadFindings.push(finding(directive, file, fault.statement.line, fault.statement.column, 'uses :lo/:hi but the file has no batch directive.', "Add '-- airlock:batch table=<t> key=<col> size=<n>' at the top of the file."));
+        break;
+      case 'directive-without-batched':
+        loadFindings.push(finding(directive, file, fault.line, 1, 'has a batch directive but no statement uses :lo and :hi.', "Bound the statement with 'WHERE <key> > :lo AND <key> <= :hi'."));
+        break;
+      case 'transaction-control':
+        break;
     }
   }
   return { file, role, directives, statements, autocommit: autocommitOf(directives, statements), loadFindings };
-}
-
-function autocommitOf(directives: Directives, statements: readonly ParsedStatement[]): boolean {
-  return directives.noTransaction || directives.batch !== undefined || statements.some((s) => refusesTransaction(s) !== undefined);
 }
 
 /** What the current transaction has done so far, for rules that care (VALIDATE, enum values). */
