@@ -28,7 +28,7 @@ export interface EngineOptions {
   readonly smallTableBytes?: number;
 }
 
-export const DEFAULT_SMALL_TABLE_BYTES = 1024 * 1024;
+const DEFAULT_SMALL_TABLE_BYTES = 1024 * 1024;
 
 /** A script as the engine lints it; a loaded MigrationScript is one, and so is a file that failed to load. */
 export interface LintableScript extends ScriptView {
@@ -197,9 +197,10 @@ function applyAllows(script: LintableScript, raw: Finding[]): ScriptLint {
   allows.forEach((a, i) => {
     if (used.has(i)) return;
     const known = isKnownRuleId(a.rule);
+    const closest = known ? undefined : closestRule(a.rule);
     const message = known
       ? `'-- airlock:allow ${a.rule}' acknowledges nothing: no statement in this file triggers ${a.rule}.`
-      : `'-- airlock:allow ${a.rule}' names no rule${closestRule(a.rule) ? `; did you mean ${closestRule(a.rule)}?` : '.'}`;
+      : `'-- airlock:allow ${a.rule}' names no rule${closest ? `; did you mean ${closest}?` : '.'}`;
     findings.push(finding(unused, script.file, a.line, 1, message, known ? 'Remove the directive, so that it cannot hide a future finding.' : `Use one of the rule ids listed in docs/lint.md.`));
   });
   return { findings, acknowledged };
