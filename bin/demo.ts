@@ -4,7 +4,7 @@
  * started here, or DATABASE_URL when set (its database must be disposable: the demo resets it).
  */
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { urlConnector } from '../lambdas/local/url-connector.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../lambdas/local/embedded-postgres.ts';
 import { redact } from '../lambdas/errors.ts';
 import { fingerprintJson, takeFingerprint } from '../lambdas/engine/fingerprint.ts';
@@ -34,9 +34,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const scratch = await mkdtemp(join(tmpdir(), 'airlock-demo-'));
   try {
-    const db = new pg.Client({ connectionString: databaseUrl });
-    db.on('error', () => {}); // ended with the server when a step fails: that failure is what gets reported
-    await db.connect();
+    // Its clients ignore a connection ended with the server when a step fails: that failure is what gets reported.
+    const connector = urlConnector(databaseUrl);
+    const db = await connector.connect();
     const { rows } = await db.query('SHOW server_version');
     out.write(`PostgreSQL ${rows[0].server_version}\n`);
 
@@ -66,9 +66,7 @@ async function main(): Promise<void> {
     out.write(`${Object.keys(fingerprint.objects).length} schema objects and ${Object.keys(fingerprint.tables).length} tables, saved to ${before}\n`);
 
     step('While a client holds a lock on the table for 1.5 s, apply the rest');
-    const holder = new pg.Client({ connectionString: databaseUrl });
-    holder.on('error', () => {}); // likewise
-    await holder.connect();
+    const holder = await connector.connect();
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE alarms_alarm IN ACCESS SHARE MODE');
     const release = setTimeout(() => void holder.query('COMMIT').then(() => holder.end()).catch(() => {}), 1500);

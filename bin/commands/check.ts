@@ -1,17 +1,13 @@
 import { STATUS_LABEL, describeCounts } from '../../lambdas/engine/check-status.ts';
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { InputError } from '../../lambdas/errors.ts';
-import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { runPreflight, type PreflightReport } from '../../lambdas/engine/preflight/preflight.ts';
-import { thresholdsSchema, type ThresholdsInput } from '../../lambdas/engine/preflight/types.ts';
+import { parseThresholds, type ThresholdsInput } from '../../lambdas/engine/preflight/types.ts';
 import { dataDirectoryFreeStorage } from '../../lambdas/local/data-directory-storage.ts';
-import { urlConnector } from '../../lambdas/local/url-connector.ts';
-import { ExitCode, databaseUrlOption, resolveDatabaseUrl } from './cli-support.ts';
+import { ExitCode, addTargetOptions, formatOption, openTarget, type TargetFlags } from './cli-support.ts';
 
-export interface CheckCommandOptions {
-  databaseUrl?: string;
-  dir: string;
+export interface CheckCommandOptions extends TargetFlags {
   format?: 'text' | 'json';
   /** JSON file with any subset of the thresholds. */
   thresholds?: string;
@@ -25,20 +21,15 @@ export async function readThresholds(file: string): Promise<ThresholdsInput> {
   } catch (error) {
     throw new InputError([{ file, message: `cannot be read as JSON (${(error as Error).message}); write e.g. {"longTransactions": {"failAfterMs": "10min"}}.` }]);
   }
-  const parsed = thresholdsSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new InputError(parsed.error.issues.map((i) => ({ file, message: `${i.path.join('.') || '(top level)'}: ${i.message}` })));
-  }
+  parseThresholds(raw, file);
   return raw as ThresholdsInput;
 }
 
 /** `airlock check`: the preflight health checks. Returns the report; the CLI exits 1 when a check failed. */
 export async function checkCommand(opts: CheckCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<PreflightReport> {
-  const url = resolveDatabaseUrl(opts.databaseUrl);
-  const connector = urlConnector(url);
-  const set = await loadMigrationSet(opts.dir);
+  const { url, connector, set } = await openTarget(opts);
   const thresholds = opts.thresholds ? await readThresholds(opts.thresholds) : undefined;
-  const report = await runPreflight({ connector, set, freeStorageBytes: dataDirectoryFreeStorage(connector, url), ...(thresholds && { thresholds }) });
+  const report = await runPreflight({ connector, set, freeStorageBytes: dataDirectoryFreeStorage(url), ...(thresholds && { thresholds }) });
   if (opts.format === 'json') {
     out.write(`${JSON.stringify(report, null, 2)}\n`);
     return report;
@@ -53,12 +44,8 @@ export async function checkCommand(opts: CheckCommandOptions, out: NodeJS.Writab
 }
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('preflight health checks (connections, long transactions, locks, slots, lag, storage, ledger, off-peak); exit 1 when one fails')
-    .addOption(databaseUrlOption())
-    .requiredOption('--dir <dir>', 'migration directory')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  addTargetOptions(program.command('check').description('preflight health checks (connections, long transactions, locks, slots, lag, storage, ledger, off-peak); exit 1 when one fails'))
+    .addOption(formatOption())
     .option('--thresholds <file>', 'JSON file overriding any thresholds, e.g. {"longTransactions": {"failAfterMs": "10min"}}')
     .action(async (opts: CheckCommandOptions) => {
       const report = await checkCommand(opts);

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { InputError } from '../../lambdas/errors.ts';
 import { FINGERPRINT_FORMAT, compareFingerprints, fingerprintJson, takeFingerprint, type Fingerprint, type FingerprintDifference } from '../../lambdas/engine/fingerprint.ts';
 import { urlConnector } from '../../lambdas/local/url-connector.ts';
-import { ExitCode, databaseUrlOption, resolveDatabaseUrl } from './cli-support.ts';
+import { ExitCode, databaseUrlOption, formatOption, resolveDatabaseUrl } from './cli-support.ts';
 
 export interface FingerprintCommandOptions {
   databaseUrl?: string;
@@ -50,25 +50,19 @@ export async function fingerprintCommand(opts: FingerprintCommandOptions, out: N
 }
 
 async function readSaved(file: string): Promise<Fingerprint> {
+  const notAFingerprint = (why: string): InputError =>
+    new InputError([{ file, message: `is not a fingerprint saved with 'airlock fingerprint --format json' (${why}).` }]);
+  let parsed: Fingerprint;
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Fingerprint;
-    if (typeof parsed.digest !== 'string' || typeof parsed.objects !== 'object' || typeof parsed.tables !== 'object') throw new Error('not a fingerprint');
-    if (parsed.format !== FINGERPRINT_FORMAT) throw new OlderFormat(parsed.format);
-    return parsed;
+    parsed = JSON.parse(await readFile(file, 'utf8')) as Fingerprint;
   } catch (error) {
-    if (error instanceof OlderFormat) {
-      throw new InputError([{ file, message: `is a fingerprint of format ${String(error.format)}; this Airlock takes format ${FINGERPRINT_FORMAT}. Take the "before" fingerprint again with this version.` }]);
-    }
-    throw new InputError([{ file, message: `is not a fingerprint saved with 'airlock fingerprint --format json' (${(error as Error).message}).` }]);
+    throw notAFingerprint((error as Error).message);
   }
-}
-
-class OlderFormat extends Error {
-  readonly format: unknown;
-  constructor(format: unknown) {
-    super('another fingerprint format');
-    this.format = format;
+  if (typeof parsed?.digest !== 'string' || typeof parsed.objects !== 'object' || typeof parsed.tables !== 'object') throw notAFingerprint('not a fingerprint');
+  if (parsed.format !== FINGERPRINT_FORMAT) {
+    throw new InputError([{ file, message: `is a fingerprint of format ${String(parsed.format)}; this Airlock takes format ${FINGERPRINT_FORMAT}. Take the "before" fingerprint again with this version.` }]);
   }
+  return parsed;
 }
 
 export function registerFingerprint(program: Command): void {
@@ -77,7 +71,7 @@ export function registerFingerprint(program: Command): void {
     .description('print a stable digest of the schema and of each table\'s rows (the same bytes for an unchanged database)')
     .addOption(databaseUrlOption())
     .option('--content', 'also hash every row\'s content (one sequential scan per table)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(formatOption())
     .option('--compare <file>', 'compare with a fingerprint saved earlier (--format json) and exit 1 when they differ')
     .action(async (opts: FingerprintCommandOptions) => {
       const result = await fingerprintCommand(opts);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { lintPaths, type LintResult } from '../../lambdas/engine/lint/index.ts';
 import { formatJson, formatSarif, formatText } from '../../lambdas/engine/lint/format.ts';
-import { ExitCode } from './cli-support.ts';
+import { ExitCode, formatOption } from './cli-support.ts';
 
 export type LintFormat = 'text' | 'json' | 'sarif';
 
@@ -30,7 +30,7 @@ export function registerLint(program: Command): void {
     .command('lint')
     .description('check migrations for statements that lock, rewrite, break clients or lose data (exit 1 on any error)')
     .argument('<paths...>', 'migration files or directories')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(formatOption(['text', 'json', 'sarif']))
     .addOption(new Option('--database-url <url>', 'read column types, validated checks and table sizes from this database (read-only; never changes it)'))
     .action(async (paths: string[], opts: { format: LintFormat; databaseUrl?: string }) => {
       const { exitCode } = await lintCommand(paths, { format: opts.format, ...(opts.databaseUrl && { databaseUrl: opts.databaseUrl }) });

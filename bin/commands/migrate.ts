@@ -1,19 +1,12 @@
 import { Command, Option } from 'commander';
 import { apply, describePlannedStatement, plan, type ApplyOptions, type RunResult } from '../../lambdas/engine/apply.ts';
-import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
-import { urlConnector } from '../../lambdas/local/url-connector.ts';
-import { ExitCode, databaseUrlOption, durationArg, resolveDatabaseUrl } from './cli-support.ts';
+import { ExitCode, addRunTimeoutOptions, addTargetOptions, durationArg, openTarget, runTimeouts, type RunTimeoutFlags, type TargetFlags } from './cli-support.ts';
 import { consoleReporter } from './reporter.ts';
 
-export interface MigrateCommandOptions {
-  databaseUrl?: string;
-  dir: string;
+export interface MigrateCommandOptions extends TargetFlags, RunTimeoutFlags {
   to?: string;
   dryRun?: boolean;
-  lockTimeout?: number;
-  statementTimeout?: number;
   timeBudget?: number;
-  lockWait?: number;
   allowOutOfOrder?: boolean;
   allowUnsafe?: string[];
   runId?: string;
@@ -24,8 +17,7 @@ export const EXIT_PAUSED = 3;
 
 /** `airlock migrate`: the plain function behind the CLI verb. Returns the run's result, or the plan for --dry-run. */
 export async function migrateCommand(opts: MigrateCommandOptions, out: NodeJS.WriteStream = process.stdout, extra: Partial<ApplyOptions> = {}): Promise<RunResult | undefined> {
-  const connector = urlConnector(resolveDatabaseUrl(opts.databaseUrl));
-  const set = await loadMigrationSet(opts.dir);
+  const { connector, set } = await openTarget(opts);
   if (opts.dryRun) {
     const planned = await plan({ connector, set, ...(opts.to !== undefined && { to: opts.to }), ...(opts.allowOutOfOrder && { allowOutOfOrder: true }), ...(opts.lockTimeout !== undefined && { lockTimeoutMs: opts.lockTimeout }) });
     out.write(`PostgreSQL ${planned.server.text} at ${connector.describe()}: ${planned.serverNotes.join('; ')}\n`);
@@ -47,10 +39,8 @@ export async function migrateCommand(opts: MigrateCommandOptions, out: NodeJS.Wr
       set,
       onEvent: reporter.onEvent,
       ...(opts.to !== undefined && { to: opts.to }),
-      ...(opts.lockTimeout !== undefined && { lockTimeoutMs: opts.lockTimeout }),
-      ...(opts.statementTimeout !== undefined && { statementTimeoutMs: opts.statementTimeout }),
+      ...runTimeouts(opts),
       ...(opts.timeBudget !== undefined && { timeBudgetMs: opts.timeBudget }),
-      ...(opts.lockWait !== undefined && { lockWaitMs: opts.lockWait }),
       ...(opts.allowOutOfOrder && { allowOutOfOrder: true }),
       ...(opts.allowUnsafe?.length && { allowUnsafe: opts.allowUnsafe }),
       ...(opts.runId !== undefined && { runId: opts.runId }),
@@ -69,17 +59,12 @@ export async function migrateCommand(opts: MigrateCommandOptions, out: NodeJS.Wr
 }
 
 export function registerMigrate(program: Command): void {
-  program
-    .command('migrate')
-    .description('apply pending migrations safely (lock timeouts, retries, CONCURRENTLY outside transactions, batched backfills)')
-    .addOption(databaseUrlOption())
-    .requiredOption('--dir <dir>', 'migration directory')
-    .option('--to <version>', 'apply up to and including this version')
-    .option('--dry-run', 'print the plan (per statement: lock, rewrite/scan, transaction mode) and change nothing')
-    .addOption(new Option('--lock-timeout <duration>', 'lock_timeout for statements that block clients (default 500ms)').argParser(durationArg))
-    .addOption(new Option('--statement-timeout <duration>', 'statement_timeout (default none)').argParser(durationArg))
+  addRunTimeoutOptions(
+    addTargetOptions(program.command('migrate').description('apply pending migrations safely (lock timeouts, retries, CONCURRENTLY outside transactions, batched backfills)'))
+      .option('--to <version>', 'apply up to and including this version')
+      .option('--dry-run', 'print the plan (per statement: lock, rewrite/scan, transaction mode) and change nothing'),
+  )
     .addOption(new Option('--time-budget <duration>', `stop cleanly after the current batch or migration once this has passed (exit ${EXIT_PAUSED}: run again to resume)`).argParser(durationArg))
-    .addOption(new Option('--lock-wait <duration>', 'how long to wait for another run to finish (default 10s)').argParser(durationArg))
     .option('--allow-out-of-order', 'apply pending versions lower than the highest applied one')
     .option('--allow-unsafe <rule-id>', 'let this lint rule\'s errors through for this run (repeatable; recorded in the run\'s record)', (id: string, all: string[]) => [...all, id], [] as string[])
     .option('--run-id <id>', 'name this run in the ledger (default: generated)')

@@ -1,19 +1,15 @@
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { status, type StatusReport } from '../../lambdas/engine/apply.ts';
-import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
-import { urlConnector } from '../../lambdas/local/url-connector.ts';
-import { databaseUrlOption, resolveDatabaseUrl } from './cli-support.ts';
+import { addTargetOptions, formatOption, openTarget, type TargetFlags } from './cli-support.ts';
 
-export interface StatusCommandOptions {
-  databaseUrl?: string;
-  dir: string;
+export interface StatusCommandOptions extends TargetFlags {
   format?: 'text' | 'json';
 }
 
 /** `airlock status`. The JSON form is a contract: exactly `{applied:[{version,name,checksum,appliedAt}], pending:[{version,name}]}`. */
 export async function statusCommand(opts: StatusCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<StatusReport> {
-  const connector = urlConnector(resolveDatabaseUrl(opts.databaseUrl));
-  const report = await status({ connector, set: await loadMigrationSet(opts.dir) });
+  const { connector, set } = await openTarget(opts);
+  const report = await status({ connector, set });
   if (opts.format === 'json') {
     out.write(`${JSON.stringify({ applied: report.applied, pending: report.pending })}\n`);
     return report;
@@ -27,12 +23,8 @@ export async function statusCommand(opts: StatusCommandOptions, out: NodeJS.Writ
 }
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
-    .description('list applied and pending migrations')
-    .addOption(databaseUrlOption())
-    .requiredOption('--dir <dir>', 'migration directory')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  addTargetOptions(program.command('status').description('list applied and pending migrations'))
+    .addOption(formatOption())
     .action(async (opts: StatusCommandOptions) => {
       await statusCommand(opts);
     });

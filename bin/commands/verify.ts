@@ -1,14 +1,10 @@
 import { STATUS_LABEL, describeCounts } from '../../lambdas/engine/check-status.ts';
 import { Command, Option } from 'commander';
-import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import type { CheckResult } from '../../lambdas/engine/verify/run-check.ts';
 import { runVerification, type VerificationReport } from '../../lambdas/engine/verify/verify.ts';
-import { urlConnector } from '../../lambdas/local/url-connector.ts';
-import { ExitCode, databaseUrlOption, durationArg, resolveDatabaseUrl } from './cli-support.ts';
+import { ExitCode, addTargetOptions, durationArg, formatOption, openTarget, type TargetFlags } from './cli-support.ts';
 
-export interface VerifyCommandOptions {
-  databaseUrl?: string;
-  dir: string;
+export interface VerifyCommandOptions extends TargetFlags {
   format?: 'text' | 'json';
   runId?: string;
   statementTimeout?: number;
@@ -17,8 +13,7 @@ export interface VerifyCommandOptions {
 
 /** `airlock verify`: built-in checks, then the verify files of applied migrations. Returns the report; the CLI exits 1 when a check failed. */
 export async function verifyCommand(opts: VerifyCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<VerificationReport> {
-  const connector = urlConnector(resolveDatabaseUrl(opts.databaseUrl));
-  const set = await loadMigrationSet(opts.dir);
+  const { connector, set } = await openTarget(opts);
   const report = await runVerification({
     connector,
     set,
@@ -46,12 +41,8 @@ function formatCheck(r: CheckResult, width: number): string {
 }
 
 export function registerVerify(program: Command): void {
-  program
-    .command('verify')
-    .description('run the built-in checks and the verify files of applied migrations (each check READ ONLY); exit 1 when one fails')
-    .addOption(databaseUrlOption())
-    .requiredOption('--dir <dir>', 'migration directory')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  addTargetOptions(program.command('verify').description('run the built-in checks and the verify files of applied migrations (each check READ ONLY); exit 1 when one fails'))
+    .addOption(formatOption())
     .option('--run-id <id>', 'check the indexes this run created (default: the run of the latest applied migration)')
     .addOption(new Option('--statement-timeout <duration>', 'statement_timeout of each check unless its file sets one (default 30s)').argParser(durationArg))
     .option('--no-built-ins', 'run only the verify files')

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { escapeIdentifier } from 'pg';
 import type pg from 'pg';
 import { LEDGER_SCHEMA } from './ledger.ts';
+import { serverVersion } from './server-version.ts';
 
 /**
  * A stable digest of the database: its schema (Airlock's own `airlock` schema and objects owned
@@ -168,20 +170,18 @@ const OBJECT_QUERIES: ReadonlyArray<{ readonly kind: string; readonly sql: strin
 /**
  * Per column type, the SQL that hashes one value exactly (equal hash input means equal stored
  * value), seeded with the column's position. `$c` is the column, `$s` the seed. Every function here
- * exists from PostgreSQL 11 on. Types not listed are hashed as their text, which is exact for
+ * exists from PostgreSQL 11 on. Types not listed (name and varchar among them) are hashed as their text, which is exact for
  * every built-in type (1.0 vs 1.00, '1 day' vs '24 hours', -0 vs 0) and does not depend on OIDs
  * (a recreated enum keeps its labels, not its OID).
  */
 const VALUE_HASH: ReadonlyMap<number, string> = new Map([
   [16, 'hashint4extended($c::int, $s)'], // bool
-  [19, 'hashtextextended($c::text COLLATE "C", $s)'], // name
   // int8: PostgreSQL's hash folds the two halves together first (1 and 4294967296 hash alike), so the high half is hashed beside it.
   [20, 'hashint8extended($c, $s) # hashint4extended(($c >> 32)::int, -$s)'],
   [21, 'hashint2extended($c, $s)'], // int2
   [23, 'hashint4extended($c, $s)'], // int4
   [25, 'hashtextextended($c COLLATE "C", $s)'], // text: its bytes, whatever the column's collation
   [26, 'hashoidextended($c, $s)'], // oid
-  [1043, 'hashtextextended($c::text COLLATE "C", $s)'], // varchar
   // bpchar: its trailing spaces are stored (unbounded bpchar keeps them), but a cast to text strips them.
   [1042, 'hashtextextended(textin(bpcharout($c)) COLLATE "C", $s)'],
   [1083, 'time_hash_extended($c, $s)'], // time
@@ -209,14 +209,10 @@ export function rowHashExpression(serverVersionNum: number, alias: string, colum
     .map(({ name, typeId }, i) => {
       const template = VALUE_HASH.get(typeId) ?? (typeId === 17 && serverVersionNum >= 140000 ? BYTEA_HASH_14 : 'hashtextextended($c::text COLLATE "C", $s)');
       const seed = i + 1;
-      const column = `${alias}.${quoteIdent(name)}`;
+      const column = `${alias}.${escapeIdentifier(name)}`;
       return `coalesce(${template.replace(/\$[cs]/g, (m) => (m === '$c' ? column : String(seed)))}, ${-seed})`;
     })
     .join(' # ');
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -230,8 +226,7 @@ export async function takeFingerprint(client: pg.Client, options: FingerprintOpt
        SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL lc_monetary = 'C'; SET LOCAL xmloption = 'content'
        ${options.statementTimeoutMs === undefined ? '' : `; SET LOCAL statement_timeout = ${Math.round(options.statementTimeoutMs)}`}`,
     );
-    const { rows: versionRows } = await client.query(`SELECT current_setting('server_version_num')::int AS v`);
-    const serverVersionNum: number = versionRows[0].v;
+    const { num: serverVersionNum } = await serverVersion(client);
     const objects: Record<string, string> = {};
     for (const q of OBJECT_QUERIES) {
       const { rows } = await client.query<{ name: string; hash: string }>(`SELECT name, md5(coalesce(def, '')) AS hash FROM (${q.sql}) o`);
@@ -275,7 +270,7 @@ function sortedRecord<T>(entries: Iterable<[string, T]>): Record<string, T> {
 
 function assemble(objects: Record<string, string>, tables: Record<string, TableRows>, content: boolean): Fingerprint {
   const sortedObjects = sortedRecord(Object.entries(objects));
-  const sortedTables = sortedRecord(Object.entries(tables).map(([k, v]): [string, TableRows] => [k, v.content === undefined ? { rows: v.rows } : { rows: v.rows, content: v.content }]));
+  const sortedTables = sortedRecord(Object.entries(tables));
   const schemaDigest = sha256(Object.entries(sortedObjects).map(([k, v]) => `${k} ${v}\n`).join(''));
   const rowsDigest = sha256(Object.entries(sortedTables).map(([k, v]) => `${k} ${v.rows}${v.content === undefined ? '' : ` ${v.content}`}\n`).join(''));
   return {

@@ -1,5 +1,4 @@
 import { statfs } from 'node:fs/promises';
-import type { Connector } from '../ports.ts';
 import type { FreeStorageSource } from '../engine/preflight/types.ts';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '']);
@@ -10,8 +9,8 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '']);
  * `data_directory` needs superuser or pg_read_all_settings); on AWS, CloudWatch's
  * FreeStorageSpace is the source instead.
  */
-export function dataDirectoryFreeStorage(connector: Connector, url: string): FreeStorageSource {
-  return async () => {
+export function dataDirectoryFreeStorage(url: string): FreeStorageSource {
+  return async (client) => {
     let host: string;
     try {
       host = new URL(url).hostname;
@@ -19,7 +18,6 @@ export function dataDirectoryFreeStorage(connector: Connector, url: string): Fre
       return undefined;
     }
     if (!LOCAL_HOSTS.has(host)) return undefined;
-    const client = await connector.connect();
     try {
       const { rows } = await client.query(`SELECT setting FROM pg_settings WHERE name = 'data_directory'`);
       const dir: string | undefined = rows[0]?.setting;
@@ -28,8 +26,6 @@ export function dataDirectoryFreeStorage(connector: Connector, url: string): Fre
       return fs.bavail * fs.bsize;
     } catch {
       return undefined;
-    } finally {
-      await client.end().catch(() => {});
     }
   };
 }

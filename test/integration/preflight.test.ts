@@ -152,10 +152,10 @@ describe('preflight checks', () => {
   });
 
   it('storage: reads free space from the data directory of a local server, and knows nothing of a remote one', async () => {
-    const free = await dataDirectoryFreeStorage(urlConnector(db.url), db.url)();
+    const free = await dataDirectoryFreeStorage(db.url)(db.client);
     expect(free).toBeGreaterThan(0);
     const remote = 'postgres://u:p@db.example.com:5432/app';
-    expect(await dataDirectoryFreeStorage(urlConnector(remote), remote)()).toBeUndefined();
+    expect(await dataDirectoryFreeStorage(remote)(db.client)).toBeUndefined();
   });
 
   it('storage: passes when nothing pending builds or rewrites an existing table', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../lambdas/errors.ts';
 import { judgeReplicaLag } from '../../lambdas/engine/preflight/checks/replica-lag.ts';
-import { humanBytes, humanMs, thresholdsSchema } from '../../lambdas/engine/preflight/types.ts';
+import { humanBytes, humanMs, parseThresholds, thresholdsSchema } from '../../lambdas/engine/preflight/types.ts';
 
 const lagLimits = { warnAfterMs: 5_000, failAfterMs: 30_000 };
 
@@ -26,6 +27,18 @@ describe('thresholdsSchema', () => {
   it('rejects an unknown section and a bad duration', () => {
     expect(() => thresholdsSchema.parse({ longTransaction: {} })).toThrow(/longTransaction/);
     expect(() => thresholdsSchema.parse({ replicaLag: { warnAfterMs: 'soon' } })).toThrow(/'soon' is not a duration/);
+  });
+
+  it('reports bad thresholds as an InputError naming where they came from, for every caller of runPreflight', () => {
+    expect(parseThresholds({ longTransactions: { failAfterMs: '10min' } }, 'x').longTransactions.failAfterMs).toBe(600_000);
+    let error: unknown;
+    try {
+      parseThresholds({ replicaLag: { warnAfterMs: 'soon' } }, 'execution input');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).problems).toEqual([{ file: 'execution input', message: expect.stringMatching(/^replicaLag\.warnAfterMs: /) }]);
   });
 });
 

@@ -5,7 +5,7 @@ import { readApplied } from '../ledger.ts';
 import { compareLedger } from '../migrations/ledger-drift.ts';
 import type { MigrationSet } from '../migrations/load.ts';
 import { preflightChecks } from './registry.ts';
-import { thresholdsSchema, type FreeStorageSource, type PreflightCheck, type PreflightContext, type PreflightResult, type ServerInfo, type ThresholdsInput } from './types.ts';
+import { parseThresholds, type FreeStorageSource, type PreflightCheck, type PreflightContext, type PreflightResult, type ServerInfo, type ThresholdsInput } from './types.ts';
 
 export interface PreflightOptions {
   readonly connector: Connector;
@@ -34,7 +34,7 @@ export interface PreflightReport {
  */
 export async function runPreflight(options: PreflightOptions): Promise<PreflightReport> {
   const logger = options.logger ?? silentLogger;
-  const thresholds = thresholdsSchema.parse(options.thresholds ?? {});
+  const thresholds = parseThresholds(options.thresholds ?? {}, 'thresholds');
   const checks = options.only ? preflightChecks.filter((c) => options.only!.includes(c.id)) : preflightChecks;
   const started = performance.now();
   let client;
@@ -53,15 +53,11 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   const connectMs = Math.round(performance.now() - started);
   try {
     const server = await serverInfo(client);
-    const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
-    const applied = await readApplied(client);
     const ctx: PreflightContext = {
       client,
       server,
-      ownPid: rows[0].pid,
       set: options.set,
-      applied,
-      ledger: compareLedger(applied, options.set),
+      ledger: compareLedger(await readApplied(client), options.set),
       thresholds,
       connectMs,
       ...(options.freeStorageBytes && { freeStorageBytes: options.freeStorageBytes }),

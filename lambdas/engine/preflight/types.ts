@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import type { AppliedMigration } from '../ledger.ts';
+import { InputError } from '../../errors.ts';
 import type { LedgerComparison } from '../migrations/ledger-drift.ts';
 import type { MigrationSet } from '../migrations/load.ts';
 import { parseDuration } from '../migrations/directives.ts';
@@ -30,15 +30,12 @@ export interface ServerInfo {
 }
 
 /** Where free storage comes from: CloudWatch FreeStorageSpace on AWS, the data directory's file system locally. */
-export type FreeStorageSource = () => Promise<number | undefined>;
+export type FreeStorageSource = (client: pg.Client) => Promise<number | undefined>;
 
 export interface PreflightContext {
   readonly client: pg.Client;
   readonly server: ServerInfo;
-  /** This session's backend pid, left out of session counts. */
-  readonly ownPid: number;
   readonly set: MigrationSet;
-  readonly applied: readonly AppliedMigration[];
   readonly ledger: LedgerComparison;
   readonly thresholds: Thresholds;
   readonly freeStorageBytes?: FreeStorageSource;
@@ -107,6 +104,15 @@ export const thresholdsSchema = z.strictObject({
 
 export type Thresholds = z.output<typeof thresholdsSchema>;
 export type ThresholdsInput = z.input<typeof thresholdsSchema>;
+
+/** Thresholds with their defaults filled in; a bad field is an InputError naming `source` (the file, or the execution input). */
+export function parseThresholds(input: unknown, source: string): Thresholds {
+  const parsed = thresholdsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new InputError(parsed.error.issues.map((i) => ({ file: source, message: `${i.path.join('.') || '(top level)'}: ${i.message}` })));
+  }
+  return parsed.data;
+}
 
 export function pass(id: string, message: string, details?: unknown): PreflightResult {
   return { id, status: 'pass', message, remedy: '', ...(details !== undefined && { details }) };

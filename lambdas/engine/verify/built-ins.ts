@@ -150,8 +150,9 @@ const INDEXES_OF_TABLE = `
                  LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0
                 ORDER BY k.ord)::text[] AS columns
     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-   WHERE i.indrelid = to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2) ELSE quote_ident($1) || '.' || quote_ident($2) END)
+   WHERE i.indrelid = $1::regclass
    ORDER BY 1`;
+const TABLE_REGCLASS = `SELECT to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2) ELSE quote_ident($1) || '.' || quote_ident($2) END)::oid AS oid`;
 
 /**
  * Every index the run created exists and is valid. A named index is looked up by name on its
@@ -161,16 +162,23 @@ const INDEXES_OF_TABLE = `
 export async function checkCreatedIndexes(client: pg.Client, set: MigrationSet, applied: readonly AppliedMigration[], runId: string | undefined, statementTimeoutMs: number): Promise<CheckResult> {
   const expected = 'every index the run created exists and is valid';
   const versions = new Set(applied.filter((a) => a.runId === runId).map((a) => a.version));
+  if (runId === undefined || versions.size === 0) return result('created-indexes-valid', expected, 'pass', runId === undefined ? 'no run recorded in the ledger' : `run ${runId} applied no migration`, 0);
   const created = indexesCreatedBy(set, versions);
   const { value: problems, durationMs } = await readOnly(client, statementTimeoutMs, async () => {
     const problems: Array<{ index: string; table: string; source: string; problem: string }> = [];
+    // Each table's indexes once, however many of them the run created; undefined: no such table.
+    const indexesOf = new Map<string, ExistingIndex[] | undefined>();
     for (const c of created) {
-      const { rows: existing } = await client.query<ExistingIndex>(INDEXES_OF_TABLE, [c.schema ?? null, c.table]);
       const table = qualified(c.schema, c.table);
+      if (!indexesOf.has(table)) {
+        const { rows } = await client.query(TABLE_REGCLASS, [c.schema ?? null, c.table]);
+        const oid: number | null = rows[0].oid;
+        indexesOf.set(table, oid === null ? undefined : (await client.query<ExistingIndex>(INDEXES_OF_TABLE, [oid])).rows);
+      }
+      const existing = indexesOf.get(table);
       const source = formatPosition(c);
       const label = c.name ?? `(unnamed) on ${table} (${c.columns.map((x) => x ?? '<expression>').join(', ')})`;
-      const { rows: tableRows } = await client.query(`SELECT to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2) ELSE quote_ident($1) || '.' || quote_ident($2) END) IS NOT NULL AS present`, [c.schema ?? null, c.table]);
-      if (!tableRows[0].present) {
+      if (existing === undefined) {
         problems.push({ index: label, table, source, problem: `its table ${table} does not exist` });
         continue;
       }
@@ -182,7 +190,6 @@ export async function checkCreatedIndexes(client: pg.Client, set: MigrationSet, 
     }
     return problems;
   });
-  if (runId === undefined || versions.size === 0) return result('created-indexes-valid', expected, 'pass', runId === undefined ? 'no run recorded in the ledger' : `run ${runId} applied no migration`, durationMs);
   if (problems.length === 0) return result('created-indexes-valid', expected, 'pass', `${created.length} ${created.length === 1 ? 'index' : 'indexes'} created by run ${runId}, all valid`, durationMs, { runId, indexes: created.map((c) => c.name ?? null) });
   return result(
     'created-indexes-valid',

@@ -20,9 +20,8 @@ export const blockedSessions: PreflightCheck = {
       `SELECT a.pid, pg_blocking_pids(a.pid) AS "blockedBy", a.application_name AS application,
               (extract(epoch FROM clock_timestamp() - ${waitStart}) * 1000)::float8 AS "waitedMs"
          FROM pg_stat_activity a
-        WHERE a.datname = current_database() AND a.pid <> $1 AND a.wait_event_type = 'Lock' AND cardinality(pg_blocking_pids(a.pid)) > 0
+        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.wait_event_type = 'Lock' AND cardinality(pg_blocking_pids(a.pid)) > 0
         ORDER BY 4 DESC`,
-      [ctx.ownPid],
     );
     const blockers = [...new Set(rows.flatMap((r) => r.blockedBy))].filter((pid) => !rows.some((r) => r.pid === pid));
     const details = { blocked: rows, rootBlockers: blockers };

@@ -19,9 +19,8 @@ export const longTransactions: PreflightCheck = {
       `SELECT pid, usename AS user, application_name AS application, state,
               (extract(epoch FROM clock_timestamp() - xact_start) * 1000)::float8 AS "ageMs"
          FROM pg_stat_activity
-        WHERE xact_start IS NOT NULL AND pid <> $1 AND datname = current_database() AND backend_type = 'client backend'
+        WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend'
         ORDER BY xact_start`,
-      [ctx.ownPid],
     );
     const oldest = rows[0];
     if (!oldest || oldest.ageMs < warnAfterMs) {

@@ -22,8 +22,7 @@ export const offPeak: PreflightCheck = {
     // Our own two sampling transactions are not load.
     const tps = Math.max(0, Math.round(((secondCount - firstCount - 2) / seconds) * 10) / 10);
     const { rows } = await ctx.client.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND pid <> $1`,
-      [ctx.ownPid],
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
     );
     const active: number = rows[0].n;
     const details = { activeSessions: active, transactionsPerSecond: tps, sampleMs, maxActiveSessions, maxTransactionsPerSecond };

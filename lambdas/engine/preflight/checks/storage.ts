@@ -98,7 +98,7 @@ export const storage: PreflightCheck = {
     const needBytes = needs.reduce((sum, n) => sum + n.bytes, 0);
     const details = { needBytes, needs };
     if (needBytes === 0) return pass('storage', 'the pending migrations build or rewrite nothing that needs space', details);
-    const free = ctx.freeStorageBytes ? await ctx.freeStorageBytes() : undefined;
+    const free = ctx.freeStorageBytes ? await ctx.freeStorageBytes(ctx.client) : undefined;
     const need = `the pending migrations need about ${humanBytes(needBytes)} (${needs.length} index build${needs.length === 1 ? '' : 's'} or rewrite${needs.length === 1 ? '' : 's'})`;
     if (free === undefined) {
       return verdict('storage', 'warn', `${need}; free storage is unknown here`, 'Check free storage yourself (RDS: the FreeStorageSpace metric) before migrating.', details);
