@@ -54,6 +54,16 @@ describe('lint context', () => {
     expect(rulesOf(lintSql('ALTER TABLE t ALTER COLUMN n TYPE bigint;', { given }))).toEqual(['changing-column-type']);
   });
 
+  it('blames the type change, not the USING, when USING only casts the column to its new type', () => {
+    const given = 'CREATE TABLE t (n integer, name varchar(20));';
+    const [cast] = lintSql('ALTER TABLE t ALTER COLUMN n TYPE bigint USING n::bigint;', { given });
+    expect(cast?.message).toContain('int4 → int8 is not binary-coercible');
+    expect(cast?.message).not.toContain('USING');
+    const [computed] = lintSql('ALTER TABLE t ALTER COLUMN n TYPE bigint USING n + 1;', { given });
+    expect(computed?.message).toContain('its USING expression is more than a cast of the column');
+    expect(lintSql('ALTER TABLE t ALTER COLUMN name TYPE text USING name::text;', { given })).toEqual([]);
+  });
+
   it('counts an unknown old type as unsafe and names the changes that would be safe', () => {
     const [finding] = lintSql('ALTER TABLE t ALTER COLUMN name TYPE text;');
     expect(finding?.rule).toBe('changing-column-type');

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lambdas/errors.ts';
-import { compareVersions, loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
+import { compareVersions, decodeScript, loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { migrationDir } from '../support/migration-dir.ts';
 
 async function problemsOf(files: Record<string, string | Buffer>): Promise<Array<{ file: string; line?: number; column?: number; message: string }>> {
@@ -53,6 +54,21 @@ describe('loadMigrationSet', () => {
   it('accepts a UTF-8 byte-order mark', async () => {
     const dir = await migrationDir({ '1_bom.sql': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('SELECT 1;')]) });
     expect((await loadMigrationSet(dir)).migrations).toHaveLength(1);
+  });
+
+  it('decodes a script as the loader and the linter both read it: BOM dropped, checksum of the bytes as written', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('SELECT 1;')]);
+    const decoded = decodeScript(bytes);
+    expect(decoded).toEqual({ sql: 'SELECT 1;', checksum: createHash('sha256').update(bytes).digest('hex') });
+    const [loaded] = (await loadMigrationSet(await migrationDir({ '1_bom.sql': bytes }))).migrations;
+    expect(loaded!.up.checksum).toBe(decoded.checksum);
+    expect(loaded!.up.sql).toBe(decoded.sql);
+  });
+
+  it('decodes no text from bytes that are not UTF-8, but still gives their checksum', () => {
+    const decoded = decodeScript(Buffer.from([0x53, 0x45, 0x4c, 0x27, 0xe9, 0x27, 0x3b]));
+    expect(decoded.sql).toBeUndefined();
+    expect(decoded.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it.each([

@@ -29,9 +29,21 @@ export function alterOfExistingTable(
   return alter && !schema.isNewTable(alter.table) ? alter : undefined;
 }
 
+/**
+ * The columns an ALTER TABLE … ADD COLUMN adds to a table that already exists: the twin of
+ * alterOfExistingTable (a new table is empty, so adding a column to it rewrites and blocks nothing).
+ */
+export function columnsAddedToExistingTable(
+  stmt: Pick<ParsedStatement, 'kind' | 'node'>,
+  schema: { isNewTable(table: string): boolean },
+): Array<{ table: string; def: any; created: boolean }> {
+  return addedColumns(stmt).filter((c) => !c.created && !schema.isNewTable(c.table));
+}
+
 // Many rules ask the same questions of one statement; answer each once per parse tree.
 const alterMemo = new WeakMap<object, { table: string; commands: AlterCommand[] }>();
 const columnsMemo = new WeakMap<object, Array<{ table: string; def: any; created: boolean }>>();
+const constraintsMemo = new WeakMap<object, AddedConstraint[]>();
 
 export function memo<T>(cache: WeakMap<object, T>, key: object, compute: () => T): T {
   let value = cache.get(key);
@@ -65,6 +77,41 @@ function computeAddedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): Arra
   const alter = alterTableCommands(stmt);
   if (!alter) return [];
   return alter.commands.filter((c) => c.subtype === 'AT_AddColumn' && c.def?.ColumnDef).map((c) => ({ table: alter.table, def: c.def.ColumnDef, created: false }));
+}
+
+/** A constraint an ALTER TABLE adds; `column` is set when it is written inline on ADD COLUMN. */
+export interface AddedConstraint {
+  readonly k: any;
+  readonly column?: string;
+}
+
+/**
+ * The constraints an ALTER TABLE on a table adds, in command order: ADD CONSTRAINT, and those written
+ * on ADD COLUMN (without the NOT ENFORCED ones, see columnConstraints).
+ */
+export function addedConstraints(stmt: Pick<ParsedStatement, 'kind' | 'node'>): AddedConstraint[] {
+  const alter = alterTableCommands(stmt);
+  if (!alter) return [];
+  return memo(constraintsMemo, stmt.node, () =>
+    alter.commands.flatMap((c): AddedConstraint[] => {
+      if (c.subtype === 'AT_AddConstraint') return c.def?.Constraint ? [{ k: c.def.Constraint }] : [];
+      if (c.subtype === 'AT_AddColumn' && c.def?.ColumnDef) return columnConstraints(c.def.ColumnDef).map((k) => ({ k, column: c.def.ColumnDef.colname }));
+      return [];
+    }),
+  );
+}
+
+/** A constraint's name followed by a space, or nothing when it has none: `ADD CONSTRAINT ${constraintLabel(k)}CHECK`. */
+export function constraintLabel(k: { conname?: string }): string {
+  return k.conname ? `${k.conname} ` : '';
+}
+
+/**
+ * The name PostgreSQL gives a NOT NULL constraint written without one: `<table>_<column>_not_null`,
+ * with the table's own name (its schema left off).
+ */
+export function notNullConstraintName(table: string, column: string): string {
+  return `${table.slice(table.indexOf('.') + 1)}_${column}_not_null`;
 }
 
 /** Names as written in a list of String nodes, dot-joined. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { DatabaseSchema, TableState } from './schema.ts';
+import { emptyTable, type DatabaseSchema, type TableState } from './schema.ts';
 
 /**
  * Reads what the linter needs to know of a live database: column types, validated NOT NULL checks,
@@ -50,10 +50,7 @@ export async function readDatabaseSchema(client: pg.Client): Promise<DatabaseSch
   const byKey = new Map<string, Omit<TableState, 'isNew'>>();
   for (const t of tables.rows) {
     byKey.set(qualified(t.schema, t.name), {
-      partitioned: t.kind === 'p',
-      columns: new Map(),
-      notNull: new Set(),
-      checks: new Map(),
+      ...emptyTable(t.kind === 'p'),
       size: { bytes: Number(t.bytes), ...(t.rows >= 0 && { rows: Math.round(t.rows) }) },
     });
   }

@@ -1,10 +1,9 @@
 import { InputError } from '../../errors.ts';
-import { parseDirectives, type Directives } from '../migrations/directives.ts';
-import type { ScriptRole } from '../migrations/load.ts';
+import { parseDirectives } from '../migrations/directives.ts';
+import { autocommitOf, scriptFaults, type ScriptRole } from '../migrations/load.ts';
 import { describeEffect, isNotEnforcedForm, type LockMode } from '../sql/effects.ts';
 import { parseStatements, positionOfNode, type ParsedStatement } from '../sql/parse.ts';
-import { refusesTransaction } from '../sql/transaction-rules.ts';
-import { alterTableCommands, dottedName } from './ast.ts';
+import { addedConstraints, alterTableCommands, dottedName } from './ast.ts';
 import { isKnownRuleId, ruleAnswersTo, rules, rulesById } from './rules/index.ts';
 import { SchemaTracker, tableKey } from './schema.ts';
 import type { Finding, Report, Rule, ScriptView, TransactionView } from './types.ts';
@@ -29,7 +28,7 @@ export interface EngineOptions {
   readonly smallTableBytes?: number;
 }
 
-export const DEFAULT_SMALL_TABLE_BYTES = 1024 * 1024;
+const DEFAULT_SMALL_TABLE_BYTES = 1024 * 1024;
 
 /** A script as the engine lints it; a loaded MigrationScript is one, and so is a file that failed to load. */
 export interface LintableScript extends ScriptView {
@@ -64,22 +63,23 @@ export function lintableFromText(file: string, role: ScriptRole, sql: string): L
   const directive = meta('invalid-directive');
   const directiveHelp = "Directives are comments at the top of the file: '-- airlock:no-transaction', '-- airlock:lock-timeout 3s', '-- airlock:statement-timeout 30min', '-- airlock:allow <rule-id> <reason>', '-- airlock:batch table=<t> key=<col> size=<n> pause=<ms>'.";
   for (const p of problems) loadFindings.push(finding(directive, file, p.line ?? 1, p.column ?? 1, p.message, directiveHelp));
-  if (role !== 'verify') {
-    if (statements.length === 0) loadFindings.push(finding(meta('syntax-error'), file, 1, 1, 'holds no SQL statement.', 'Add the migration statements or delete the file.'));
-    for (const s of statements) {
-      if (s.batched && !directives.batch) {
-        loadFindings.push(finding(directive, file, s.line, s.column, 'uses :lo/:hi but the file has no batch directive.', "Add '-- airlock:batch table=<t> key=<col> size=<n>' at the top of the file."));
-      }
-    }
-    if (directives.batch && !statements.some((s) => s.batched)) {
-      loadFindings.push(finding(directive, file, directives.batch.line, 1, 'has a batch directive but no statement uses :lo and :hi.', "Bound the statement with 'WHERE <key> > :lo AND <key> <= :hi'."));
+  // The loader's checks, as findings. BEGIN/COMMIT in a file is the transaction-control rule's to report.
+  for (const fault of scriptFaults(role, directives, statements)) {
+    switch (fault.kind) {
+      case 'no-statement':
+        loadFindings.push(finding(meta('syntax-error'), file, 1, 1, 'holds no SQL statement.', 'Add the migration statements or delete the file.'));
+        break;
+      case 'batched-without-directive':
+        loadFindings.push(finding(directive, file, fault.statement.line, fault.statement.column, 'uses :lo/:hi but the file has no batch directive.', "Add '-- airlock:batch table=<t> key=<col> size=<n>' at the top of the file."));
+        break;
+      case 'directive-without-batched':
+        loadFindings.push(finding(directive, file, fault.line, 1, 'has a batch directive but no statement uses :lo and :hi.', "Bound the statement with 'WHERE <key> > :lo AND <key> <= :hi'."));
+        break;
+      case 'transaction-control':
+        break;
     }
   }
   return { file, role, directives, statements, autocommit: autocommitOf(directives, statements), loadFindings };
-}
-
-function autocommitOf(directives: Directives, statements: readonly ParsedStatement[]): boolean {
-  return directives.noTransaction || directives.batch !== undefined || statements.some((s) => refusesTransaction(s) !== undefined);
 }
 
 /** What the current transaction has done so far, for rules that care (VALIDATE, enum values). */
@@ -127,9 +127,8 @@ class TransactionState implements TransactionView {
     }
     const alter = alterTableCommands(stmt);
     if (!alter) return;
-    for (const c of alter.commands) {
-      const k = c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined;
-      if (k?.skip_validation && k.conname && !isNotEnforcedForm(k)) {
+    for (const { k, column } of addedConstraints(stmt)) {
+      if (column === undefined && k.skip_validation && k.conname && !isNotEnforcedForm(k)) {
         const lock: LockMode = k.contype === 'CONSTR_FOREIGN' ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
         this.notValid.set(`${tableKey(alter.table)}\u0000${k.conname}`, lock);
       }
@@ -151,7 +150,7 @@ export function lintScript(script: LintableScript, schema: SchemaTracker, pendin
     if (script.autocommit && !tx.explicitBlock) tx.reset();
     tx.shared = tx.explicitBlock || (!script.autocommit && i > 0);
     if (pending) {
-      const effect = describeEffect(stmt, schema.effectContext());
+      const effect = describeEffect(stmt, schema);
       const following = script.autocommit && !tx.explicitBlock ? [] : script.statements.slice(i + 1);
       const input = { stmt, effect, schema, transaction: tx, script, following };
       for (const rule of active) {
@@ -198,9 +197,10 @@ function applyAllows(script: LintableScript, raw: Finding[]): ScriptLint {
   allows.forEach((a, i) => {
     if (used.has(i)) return;
     const known = isKnownRuleId(a.rule);
+    const closest = known ? undefined : closestRule(a.rule);
     const message = known
       ? `'-- airlock:allow ${a.rule}' acknowledges nothing: no statement in this file triggers ${a.rule}.`
-      : `'-- airlock:allow ${a.rule}' names no rule${closestRule(a.rule) ? `; did you mean ${closestRule(a.rule)}?` : '.'}`;
+      : `'-- airlock:allow ${a.rule}' names no rule${closest ? `; did you mean ${closest}?` : '.'}`;
     findings.push(finding(unused, script.file, a.line, 1, message, known ? 'Remove the directive, so that it cannot hide a future finding.' : `Use one of the rule ids listed in docs/lint.md.`));
   });
   return { findings, acknowledged };

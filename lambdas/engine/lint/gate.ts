@@ -40,7 +40,7 @@ export async function lintGate(set: MigrationSet, opts: GateOptions): Promise<Ga
 }
 
 /** The error `apply` throws when the gate blocks: every finding on its own line, and how to proceed. */
-export function lintGateError(blocking: readonly Finding[]): LintGateError {
+function lintGateError(blocking: readonly Finding[]): LintGateError {
   const lines = blocking.map((f) => `  ${f.file}:${f.line}:${f.column} ${f.rule} ${f.message}`);
   const ids = [...new Set(blocking.map((f) => f.rule))];
   return new LintGateError(

@@ -4,9 +4,8 @@ import type pg from 'pg';
 import { InputError, type InputProblem } from '../../errors.ts';
 import { urlConnector } from '../../local/url-connector.ts';
 import { readApplied } from '../ledger.ts';
-import { compareVersions, parseFileName, type MigrationSet, type ScriptRole } from '../migrations/load.ts';
+import { compareVersions, decodeScript, parseFileName, type MigrationSet, type ScriptRole } from '../migrations/load.ts';
 import { loadParser } from '../sql/parse.ts';
-import { createHash } from 'node:crypto';
 import { readDatabaseSchema } from './database.ts';
 import { lintableFromText, lintScript, sortFindings, type Acknowledged, type EngineOptions, type LintableScript } from './engine.ts';
 import { SchemaTracker, type DatabaseSchema } from './schema.ts';
@@ -147,14 +146,10 @@ async function sqlFilesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function lintableFromBytes(file: string, role: ScriptRole, bytes: Buffer): { script: LintableScript; checksum: string } {
-  const checksum = createHash('sha256').update(bytes).digest('hex');
-  let sql: string;
-  try {
-    sql = utf8.decode(bytes);
-  } catch {
+  // Read as the loader reads it: the same text, and the same checksum the ledger compares.
+  const { sql, checksum } = decodeScript(bytes);
+  if (sql === undefined) {
     const script = lintableFromText(file, role, '');
     return {
       checksum,
@@ -164,7 +159,6 @@ function lintableFromBytes(file: string, role: ScriptRole, bytes: Buffer): { scr
       },
     };
   }
-  if (sql.charCodeAt(0) === 0xfeff) sql = sql.slice(1);
   return { script: lintableFromText(file, role, sql), checksum };
 }
 

@@ -1,6 +1,6 @@
 import type { ParsedStatement } from '../sql/parse.ts';
 import { SERIAL_TYPES, indexInSchemaOf, relationName, typeNameOf, type SchemaContext } from '../sql/effects.ts';
-import { columnConstraints, dottedName, nullTestColumn } from './ast.ts';
+import { alterTableCommands, columnConstraints, droppedObjects, notNullConstraintName, nullTestColumn } from './ast.ts';
 import type { SchemaView, TableSize } from './types.ts';
 
 /**
@@ -43,16 +43,15 @@ export function tableKey(name: string): string {
   return name.startsWith('public.') ? name.slice('public.'.length) : name;
 }
 
-/** The table's own name, without its schema: PostgreSQL names a NOT NULL constraint `<table>_<column>_not_null`. */
-function relationNameOf(key: string | undefined): string {
-  return (key ?? '').slice((key ?? '').indexOf('.') + 1);
-}
-
 function schemaOf(key: string): string | undefined {
   const dot = key.indexOf('.');
   return dot === -1 ? undefined : key.slice(0, dot);
 }
 
+/** A table with no known column, constraint or size. */
+export function emptyTable(partitioned: boolean): Omit<TableState, 'isNew'> {
+  return { partitioned, columns: new Map(), notNull: new Set(), checks: new Map() };
+}
 
 /**
  * A map over a shared, read-only base (what the database said) with local changes on top, so that
@@ -114,7 +113,7 @@ class LayeredMap<V> {
 
 type DatabaseTable = Omit<TableState, 'isNew'>;
 
-export class SchemaTracker implements SchemaView {
+export class SchemaTracker implements SchemaView, SchemaContext {
   private tables: LayeredMap<TableState>;
   private indexes: LayeredMap<string>;
   private indexColumnsOf: LayeredMap<readonly string[]>;
@@ -207,16 +206,12 @@ export class SchemaTracker implements SchemaView {
     return this.tables.get(tableKey(table))?.size;
   }
 
-  /** The view `describeEffect` takes, so the plan and the linter judge with the same facts. */
+  /**
+   * The view `describeEffect` takes, so the plan and the linter judge with the same facts: the
+   * tracker itself, which answers every SchemaContext question (the linter passes it directly).
+   */
   effectContext(): SchemaContext {
-    return {
-      isNewTable: (t) => this.isNewTable(t),
-      columnType: (t, c) => this.columnType(t, c),
-      hasNotNullCheck: (t, c) => this.hasNotNullCheck(t, c),
-      isNotNull: (t, c) => this.isNotNull(t, c),
-      indexTable: (i) => this.indexTable(i),
-      indexColumns: (i) => this.indexColumns(i),
-    };
+    return this;
   }
 
   /**
@@ -229,7 +224,7 @@ export class SchemaTracker implements SchemaView {
       case 'CreateStmt': {
         const key = tableKey(relationName(n.relation));
         if (n.if_not_exists && this.tables.has(key)) return;
-        const table: TableState = { isNew: pending, partitioned: n.partspec !== undefined, columns: new Map(), notNull: new Set(), checks: new Map() };
+        const table: TableState = { isNew: pending, ...emptyTable(n.partspec !== undefined) };
         for (const elt of n.tableElts ?? []) {
           if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef);
           else if (elt.TableLikeClause) {
@@ -246,7 +241,7 @@ export class SchemaTracker implements SchemaView {
       case 'CreateTableAsStmt': {
         const key = tableKey(relationName(n.into?.rel));
         if (n.if_not_exists && this.tables.has(key)) return;
-        this.tables.set(key, { isNew: pending, partitioned: false, columns: new Map(), notNull: new Set(), checks: new Map() });
+        this.tables.set(key, { isNew: pending, ...emptyTable(false) });
         return;
       }
       case 'CreateSchemaStmt':
@@ -258,8 +253,7 @@ export class SchemaTracker implements SchemaView {
       case 'IndexStmt': {
         if (!n.idxname) return;
         const table = tableKey(relationName(n.relation));
-        const schema = schemaOf(table);
-        const index = schema ? `${schema}.${n.idxname}` : n.idxname;
+        const index = indexInSchemaOf(table, n.idxname);
         this.indexes.set(index, table);
         const columns = (n.indexParams ?? []).map((p: any) => p.IndexElem?.name);
         if (columns.every((c: unknown) => typeof c === 'string')) this.indexColumnsOf.set(index, columns);
@@ -267,14 +261,14 @@ export class SchemaTracker implements SchemaView {
         return;
       }
       case 'AlterTableStmt':
-        this.alterTable(n);
+        this.alterTable(stmt);
         return;
       case 'RenameStmt':
         this.rename(n);
         return;
       case 'DropStmt':
-        for (const o of n.objects ?? []) {
-          const name = tableKey(o.List ? dottedName(o.List.items) : (o.String?.sval ?? ''));
+        for (const object of droppedObjects(n)) {
+          const name = tableKey(object);
           if (n.removeType === 'OBJECT_TABLE' || n.removeType === 'OBJECT_MATVIEW') this.tables.delete(name);
           else if (n.removeType === 'OBJECT_INDEX') {
             this.indexes.delete(name);
@@ -316,7 +310,7 @@ export class SchemaTracker implements SchemaView {
       const column: unknown = k.keys?.[0]?.String?.sval;
       if (typeof column !== 'string') return;
       if (!k.skip_validation) table.notNull.add(column);
-      else table.checks.set(k.conname ?? `${relationNameOf(key)}_${column}_not_null`, { column, known: true, validated: false, notNull: true });
+      else table.checks.set(k.conname ?? notNullConstraintName(key ?? '', column), { column, known: true, validated: false, notNull: true });
       return;
     }
     if (k.contype !== 'CONSTR_CHECK') return;
@@ -325,17 +319,18 @@ export class SchemaTracker implements SchemaView {
     table.checks.set(name, { ...(column !== undefined && { column }), known: true, validated: !k.skip_validation });
   }
 
-  private alterTable(n: any): void {
-    if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
-    const key = tableKey(relationName(n.relation));
+  private alterTable(stmt: Pick<ParsedStatement, 'kind' | 'node'>): void {
+    const alter = alterTableCommands(stmt);
+    if (!alter) return;
+    const key = tableKey(alter.table);
     let table = this.writable(key);
     if (!table) {
       // An existing table the linter has not seen: remember what the migrations tell about it.
-      table = { isNew: false, partitioned: false, columns: new Map(), notNull: new Set(), checks: new Map() };
+      table = { isNew: false, ...emptyTable(false) };
       this.tables.set(key, table);
     }
-    for (const c of (n.cmds ?? []).map((x: any) => x.AlterTableCmd)) {
-      switch (c?.subtype) {
+    for (const c of alter.commands) {
+      switch (c.subtype) {
         case 'AT_AddColumn':
           this.addColumn(table, c.def?.ColumnDef ?? {});
           break;
@@ -358,7 +353,7 @@ export class SchemaTracker implements SchemaView {
           if (c.def?.Constraint) this.addConstraint(table, c.def.Constraint, key);
           break;
         case 'AT_ValidateConstraint': {
-          const existing = table.checks.get(c.name);
+          const existing = c.name !== undefined ? table.checks.get(c.name) : undefined;
           if (existing) {
             existing.validated = true;
             if (existing.notNull && existing.column !== undefined) table.notNull.add(existing.column);
@@ -387,8 +382,8 @@ export class SchemaTracker implements SchemaView {
         const table = this.writable(key);
         if (!table) return;
         this.tables.delete(key);
-        const schema = schemaOf(key);
-        this.tables.set(schema ? `${schema}.${n.newname}` : n.newname, table);
+        // The renamed table stays in its schema, like an index.
+        this.tables.set(indexInSchemaOf(key, n.newname), table);
         return;
       }
       case 'OBJECT_COLUMN': {
@@ -421,8 +416,7 @@ export class SchemaTracker implements SchemaView {
         const table = this.indexes.get(key);
         if (table === undefined) return;
         this.indexes.delete(key);
-        const schema = schemaOf(key);
-        const renamed = schema ? `${schema}.${n.newname}` : n.newname;
+        const renamed = indexInSchemaOf(key, n.newname);
         this.indexes.set(renamed, table);
         const columns = this.indexColumnsOf.get(key);
         this.indexColumnsOf.delete(key);

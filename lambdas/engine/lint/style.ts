@@ -1,4 +1,4 @@
-import { typeNameOf } from '../sql/effects.ts';
+import { SERIAL_TYPES, typeNameOf } from '../sql/effects.ts';
 import type { ParsedStatement } from '../sql/parse.ts';
 import { addedColumns, alterTableCommands, columnConstraints, memo } from './ast.ts';
 
@@ -13,8 +13,6 @@ export interface TypedColumn {
   /** Where the type is written (a parse node location), so findings point at it. */
   readonly at?: number;
 }
-
-const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
 const typedMemo = new WeakMap<object, TypedColumn[]>();
 
@@ -37,7 +35,7 @@ function computeTypedColumns(stmt: Pick<ParsedStatement, 'kind' | 'node'>): Type
   for (const { table, def } of addedColumns(stmt)) {
     const type = typeNameOf(def.typeName);
     const kinds = columnConstraints(def).map((k) => k.contype);
-    const key = tableKeys.has(def.colname) || SERIAL.has(type) || kinds.some((k) => k === 'CONSTR_PRIMARY' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_FOREIGN');
+    const key = tableKeys.has(def.colname) || SERIAL_TYPES.has(type) || kinds.some((k) => k === 'CONSTR_PRIMARY' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_FOREIGN');
     out.push({ table, column: def.colname, type, key, at: def.typeName?.location });
   }
   const alter = alterTableCommands(stmt);

@@ -76,6 +76,47 @@ export function compareVersions(a: string, b: string): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * A script file's bytes as the loader and the linter both read them: `checksum` is the sha256 of the
+ * bytes, hex (what the ledger records, so what decides that a migration counts as applied); `sql` is
+ * the UTF-8 text without a leading byte-order mark, undefined when the bytes are not valid UTF-8.
+ */
+export function decodeScript(bytes: Uint8Array): { sql: string | undefined; checksum: string } {
+  const checksum = createHash('sha256').update(bytes).digest('hex');
+  let sql: string;
+  try {
+    sql = utf8.decode(bytes);
+  } catch {
+    return { sql: undefined, checksum };
+  }
+  return { sql: sql.charCodeAt(0) === 0xfeff ? sql.slice(1) : sql, checksum };
+}
+
+/** True when a script runs statement by statement in autocommit: its directive says so, it is batched, or a statement refuses a transaction. */
+export function autocommitOf(directives: Directives, statements: readonly ParsedStatement[]): boolean {
+  return directives.noTransaction || directives.batch !== undefined || statements.some((s) => refusesTransaction(s) !== undefined);
+}
+
+/** Something in a script that stops it from running; the loader and the linter each word it their own way. */
+export type ScriptFault =
+  | { readonly kind: 'no-statement' }
+  | { readonly kind: 'transaction-control'; readonly statement: ParsedStatement }
+  | { readonly kind: 'batched-without-directive'; readonly statement: ParsedStatement }
+  | { readonly kind: 'directive-without-batched'; readonly line: number };
+
+/** The faults of an up or down script (a verify script holds checks, so it has none), in file order. */
+export function scriptFaults(role: ScriptRole, directives: Directives, statements: readonly ParsedStatement[]): ScriptFault[] {
+  if (role === 'verify') return [];
+  const faults: ScriptFault[] = [];
+  if (statements.length === 0) faults.push({ kind: 'no-statement' });
+  for (const statement of statements) {
+    if (statement.kind === 'TransactionStmt') faults.push({ kind: 'transaction-control', statement });
+    if (statement.batched && !directives.batch) faults.push({ kind: 'batched-without-directive', statement });
+  }
+  if (directives.batch && !statements.some((s) => s.batched)) faults.push({ kind: 'directive-without-batched', line: directives.batch.line });
+  return faults;
+}
+
 /** Loads one script's text, directives and statements; problems are collected, not thrown. */
 export async function loadScript(file: string, role: ScriptRole, problems: InputProblem[]): Promise<MigrationScript | undefined> {
   let bytes: Buffer;
@@ -85,15 +126,12 @@ export async function loadScript(file: string, role: ScriptRole, problems: Input
     problems.push({ file, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions.` });
     return undefined;
   }
-  let sql: string;
-  try {
-    sql = utf8.decode(bytes);
-  } catch {
+  const { sql, checksum } = decodeScript(bytes);
+  if (sql === undefined) {
     problems.push({ file, message: 'is not valid UTF-8; save it as UTF-8.' });
     return undefined;
   }
-  if (sql.charCodeAt(0) === 0xfeff) sql = sql.slice(1);
-  return scriptFromText(file, role, sql, createHash('sha256').update(bytes).digest('hex'), problems);
+  return scriptFromText(file, role, sql, checksum, problems);
 }
 
 /** Builds a script from text already read; the loader and the linter share it. */
@@ -111,27 +149,30 @@ export function scriptFromText(file: string, role: ScriptRole, sql: string, chec
   const firstLine = statements[0]?.line ?? Number.MAX_SAFE_INTEGER;
   const { directives, problems: directiveProblems } = parseDirectives(file, sql, firstLine);
   problems.push(...directiveProblems);
-  if (role !== 'verify') {
-    if (statements.length === 0) problems.push({ file, message: 'holds no SQL statement; add one or delete the file.' });
-    for (const s of statements) {
-      if (s.kind === 'TransactionStmt') {
+  for (const fault of scriptFaults(role, directives, statements)) {
+    switch (fault.kind) {
+      case 'no-statement':
+        problems.push({ file, message: 'holds no SQL statement; add one or delete the file.' });
+        break;
+      case 'transaction-control': {
+        const s = fault.statement;
         problems.push({
           file,
           line: s.line,
           column: s.column,
           message: `'${s.text.split(/\s/)[0]}' controls transactions, which Airlock does itself (one transaction per migration, or '-- airlock:no-transaction'); remove it.`,
         });
+        break;
       }
-      if (s.batched && !directives.batch) {
-        problems.push({ file, line: s.line, column: s.column, message: 'uses :lo/:hi but the file has no batch directive; add "-- airlock:batch table=<t> key=<col> size=<n>" at the top.' });
-      }
-    }
-    if (directives.batch && !statements.some((s) => s.batched)) {
-      problems.push({ file, line: directives.batch.line, message: "has a batch directive but no statement uses :lo and :hi; bound the statement with 'key > :lo AND key <= :hi'." });
+      case 'batched-without-directive':
+        problems.push({ file, line: fault.statement.line, column: fault.statement.column, message: 'uses :lo/:hi but the file has no batch directive; add "-- airlock:batch table=<t> key=<col> size=<n>" at the top.' });
+        break;
+      case 'directive-without-batched':
+        problems.push({ file, line: fault.line, message: "has a batch directive but no statement uses :lo and :hi; bound the statement with 'key > :lo AND key <= :hi'." });
+        break;
     }
   }
-  const autocommit = directives.noTransaction || directives.batch !== undefined || statements.some((s) => refusesTransaction(s) !== undefined);
-  return { file, role, sql, checksum, directives, statements, autocommit };
+  return { file, role, sql, checksum, directives, statements, autocommit: autocommitOf(directives, statements) };
 }
 
 /**

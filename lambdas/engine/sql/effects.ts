@@ -512,3 +512,25 @@ export function indexInSchemaOf(table: string, index: string): string {
   const dot = table.indexOf('.');
   return dot === -1 ? index : `${table.slice(0, dot)}.${index}`;
 }
+
+/**
+ * Whether ALTER COLUMN `column` TYPE `to` (with `using`, the parse tree's raw_default) keeps the
+ * table, or why it rewrites it: the same judgement describeEffect makes for the plan. `from` is the
+ * column's current type, undefined when not known.
+ */
+export function columnTypeChange(from: string | undefined, to: string, column: string, using: unknown): 'binary-coercible' | 'old-type-unknown' | 'using-expression' | 'not-binary-coercible' {
+  if (from === undefined) return 'old-type-unknown';
+  if (!usingIsPlain(using, column, to)) return 'using-expression';
+  return isBinaryCoercible(from, to) ? 'binary-coercible' : 'not-binary-coercible';
+}
+
+/**
+ * What already proves a column holds no NULL, so that SET NOT NULL (or ADD CONSTRAINT … NOT NULL)
+ * skips its scan: the column is NOT NULL already, or a validated CHECK (col IS NOT NULL) exists.
+ * Undefined when nothing does.
+ */
+export function notNullProof(ctx: SchemaContext, table: string, column: string): 'not-null' | 'check' | undefined {
+  if (ctx.isNotNull?.(table, column) === true) return 'not-null';
+  if (ctx.hasNotNullCheck?.(table, column)) return 'check';
+  return undefined;
+}

@@ -1,10 +1,9 @@
 import type { Rule } from '../types.ts';
-import { addedColumns, columnConstraints } from '../ast.ts';
-import { typeNameOf } from '../../sql/effects.ts';
+import { columnConstraints, columnsAddedToExistingTable } from '../ast.ts';
+import { SERIAL_TYPES, typeNameOf } from '../../sql/effects.ts';
 import { lockPhrase } from '../wording.ts';
 
 const FILLED = new Set(['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED']);
-const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
 export const addingRequiredColumn: Rule = {
   id: 'adding-required-column',
@@ -12,11 +11,10 @@ export const addingRequiredColumn: Rule = {
   aliases: ['adding-required-field'],
   summary: 'ADD COLUMN … NOT NULL without a default fails on a table with rows and breaks inserts that omit it',
   check({ stmt, schema }) {
-    return addedColumns(stmt)
-      .filter((c) => !c.created && !schema.isNewTable(c.table))
+    return columnsAddedToExistingTable(stmt, schema)
       .filter(({ def }) => {
         const kinds = columnConstraints(def).map((k) => k.contype);
-        return (kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY')) && !kinds.some((k) => FILLED.has(k)) && !SERIAL.has(typeNameOf(def.typeName));
+        return (kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY')) && !kinds.some((k) => FILLED.has(k)) && !SERIAL_TYPES.has(typeNameOf(def.typeName));
       })
       .map(({ table, def }) => ({
         at: def.location,

@@ -1,9 +1,7 @@
 import type { Rule } from '../types.ts';
-import { addedColumns, columnConstraints } from '../ast.ts';
+import { columnConstraints, columnsAddedToExistingTable } from '../ast.ts';
 import { impactSentence } from '../wording.ts';
-import { typeNameOf } from '../../sql/effects.ts';
-
-const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+import { SERIAL_TYPES, typeNameOf } from '../../sql/effects.ts';
 
 export const addingSerialColumn: Rule = {
   id: 'adding-serial-column',
@@ -11,12 +9,11 @@ export const addingSerialColumn: Rule = {
   summary: 'ADD COLUMN serial/bigserial or GENERATED AS IDENTITY fills every row, rewriting the table',
   softensOnSmallTables: true,
   check({ stmt, effect, schema }) {
-    return addedColumns(stmt)
-      .filter((c) => !c.created && !schema.isNewTable(c.table))
+    return columnsAddedToExistingTable(stmt, schema)
       .flatMap(({ table, def }) => {
         const type = typeNameOf(def.typeName);
         const identity = columnConstraints(def).some((k) => k.contype === 'CONSTR_IDENTITY');
-        if (!SERIAL.has(type) && !identity) return [];
+        if (!SERIAL_TYPES.has(type) && !identity) return [];
         const what = identity ? `${def.colname} GENERATED AS IDENTITY` : `${def.colname} ${type}`;
         return [
           {

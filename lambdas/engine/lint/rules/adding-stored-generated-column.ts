@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { addedColumns, columnConstraints } from '../ast.ts';
+import { columnConstraints, columnsAddedToExistingTable } from '../ast.ts';
 import { impactSentence } from '../wording.ts';
 import { isVirtual } from '../../sql/effects.ts';
 
@@ -9,8 +9,7 @@ export const addingStoredGeneratedColumn: Rule = {
   summary: 'ADD COLUMN … GENERATED ALWAYS AS (…) STORED computes every row, rewriting the table',
   softensOnSmallTables: true,
   check({ stmt, effect, schema }) {
-    return addedColumns(stmt)
-      .filter((c) => !c.created && !schema.isNewTable(c.table))
+    return columnsAddedToExistingTable(stmt, schema)
       // VIRTUAL (PG18+) is computed when read: a catalog change.
       .filter(({ def }) => columnConstraints(def).some((k) => k.contype === 'CONSTR_GENERATED' && !isVirtual(k)))
       .map(({ table, def }) => ({

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterOfExistingTable, columnConstraints } from '../ast.ts';
+import { addedConstraints, alterOfExistingTable } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const addingUniqueOrPrimaryKey: Rule = {
@@ -12,19 +12,14 @@ export const addingUniqueOrPrimaryKey: Rule = {
     const alter = alterOfExistingTable(stmt, schema);
     if (!alter) return [];
     const { table } = alter;
-    const found: Array<{ kind: string; name?: string; columns: string; at?: number }> = [];
-    for (const c of alter.commands) {
-      const k = c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined;
-      if (k && (k.contype === 'CONSTR_PRIMARY' || k.contype === 'CONSTR_UNIQUE') && !k.indexname) {
-        const columns = (k.keys ?? []).map((s: any) => s.String?.sval).join(', ');
-        found.push({ kind: k.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE', name: k.conname, columns, at: k.location });
-      }
-      if (c.subtype === 'AT_AddColumn') {
-        for (const k of columnConstraints(c.def?.ColumnDef)) {
-          if (k.contype === 'CONSTR_PRIMARY' || k.contype === 'CONSTR_UNIQUE') found.push({ kind: k.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE', columns: c.def.ColumnDef.colname, at: k.location });
-        }
-      }
-    }
+    const found = addedConstraints(stmt)
+      .filter(({ k }) => (k.contype === 'CONSTR_PRIMARY' || k.contype === 'CONSTR_UNIQUE') && !k.indexname)
+      .map(({ k, column }): { kind: string; name?: string; columns: string; at?: number } => {
+        const kind = k.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
+        // Written on ADD COLUMN: the key is that column, and the finding names no constraint.
+        if (column !== undefined) return { kind, columns: column, at: k.location };
+        return { kind, name: k.conname, columns: (k.keys ?? []).map((s: any) => s.String?.sval).join(', '), at: k.location };
+      });
     return found.map(({ kind, name, columns, at }) => ({
       table,
       at,

@@ -1,6 +1,6 @@
 import { findVolatileCall } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
-import { addedColumns, columnConstraints } from '../ast.ts';
+import { columnConstraints, columnsAddedToExistingTable } from '../ast.ts';
 import { impactSentence } from '../wording.ts';
 
 export const addingVolatileDefault: Rule = {
@@ -10,8 +10,7 @@ export const addingVolatileDefault: Rule = {
   summary: 'ADD COLUMN with a volatile default (gen_random_uuid(), clock_timestamp()…) rewrites the table',
   softensOnSmallTables: true,
   check({ stmt, effect, schema }) {
-    return addedColumns(stmt)
-      .filter((c) => !c.created && !schema.isNewTable(c.table))
+    return columnsAddedToExistingTable(stmt, schema)
       .flatMap(({ table, def }) => {
         const dflt = columnConstraints(def).find((k) => k.contype === 'CONSTR_DEFAULT');
         const fn = dflt ? findVolatileCall(dflt.raw_expr) : undefined;

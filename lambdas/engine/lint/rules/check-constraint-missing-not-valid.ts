@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { alterOfExistingTable, columnConstraints } from '../ast.ts';
+import { addedConstraints, alterOfExistingTable, constraintLabel } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
 
 export const checkConstraintMissingNotValid: Rule = {
@@ -13,16 +13,15 @@ export const checkConstraintMissingNotValid: Rule = {
     if (!alter) return [];
     const { table } = alter;
     // A CHECK written inline on ADD COLUMN is verified against every existing row just the same.
-    const inline = (c: any): any[] => (c.subtype === 'AT_AddColumn' ? columnConstraints(c.def?.ColumnDef) : []);
-    return alter.commands
-      .flatMap((c) => (c.subtype === 'AT_AddConstraint' ? [c.def?.Constraint] : inline(c)))
-      .filter((k) => k?.contype === 'CONSTR_CHECK' && !k.skip_validation) // NOT ENFORCED (PG18+) sets skip_validation too
+    return addedConstraints(stmt)
+      .map(({ k }) => k)
+      .filter((k) => k.contype === 'CONSTR_CHECK' && !k.skip_validation) // NOT ENFORCED (PG18+) sets skip_validation too
       .map((k) => {
         const name = k.conname ?? '<name>';
         return {
           table,
           at: k.location,
-          message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}CHECK ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table while holding it to check every row.`,
+          message: `ADD CONSTRAINT ${constraintLabel(k)}CHECK ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table while holding it to check every row.`,
           help: `Add it with NOT VALID (catalog only; new rows are checked from then on), then in a later migration, or one marked '-- airlock:no-transaction', ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}: that scan takes SHARE UPDATE EXCLUSIVE, so reads and writes continue.`,
         };
       });

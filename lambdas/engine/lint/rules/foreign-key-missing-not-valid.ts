@@ -1,6 +1,6 @@
 import { relationName } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
-import { alterOfExistingTable, columnConstraints } from '../ast.ts';
+import { addedConstraints, alterOfExistingTable, constraintLabel } from '../ast.ts';
 import { impactOn, lockPhrase } from '../wording.ts';
 
 export const foreignKeyMissingNotValid: Rule = {
@@ -13,18 +13,11 @@ export const foreignKeyMissingNotValid: Rule = {
     const alter = alterOfExistingTable(stmt, schema);
     if (!alter) return [];
     const { table } = alter;
-    const keys: Array<{ k: any; column?: string }> = [];
-    for (const c of alter.commands) {
-      if (c.subtype === 'AT_AddConstraint' && c.def?.Constraint?.contype === 'CONSTR_FOREIGN') keys.push({ k: c.def.Constraint });
-      if (c.subtype === 'AT_AddColumn') {
-        for (const k of columnConstraints(c.def?.ColumnDef)) if (k.contype === 'CONSTR_FOREIGN') keys.push({ k, column: c.def.ColumnDef.colname });
-      }
-    }
-    return keys
-      .filter(({ k }) => !k.skip_validation)
+    return addedConstraints(stmt)
+      .filter(({ k }) => k.contype === 'CONSTR_FOREIGN' && !k.skip_validation)
       .map(({ k, column }) => {
         const other = relationName(k.pktable);
-        const subject = column ? `ADD COLUMN ${column} … REFERENCES ${other}` : `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}FOREIGN KEY … REFERENCES ${other}`;
+        const subject = column ? `ADD COLUMN ${column} … REFERENCES ${other}` : `ADD CONSTRAINT ${constraintLabel(k)}FOREIGN KEY … REFERENCES ${other}`;
         const steps = column
           ? `Add the column without REFERENCES, then ALTER TABLE ${table} ADD CONSTRAINT <name> FOREIGN KEY (${column}) REFERENCES ${other} NOT VALID (catalog only, new rows are checked)`
           : `Add it with NOT VALID (catalog only, new rows are checked)`;

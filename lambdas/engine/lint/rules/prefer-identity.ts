@@ -1,7 +1,6 @@
+import { SERIAL_TYPES } from '../../sql/effects.ts';
 import type { Rule } from '../types.ts';
 import { NO_LOCK_CONCERN, typedColumns } from '../style.ts';
-
-const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
 export const preferIdentity: Rule = {
   id: 'prefer-identity',
@@ -9,7 +8,7 @@ export const preferIdentity: Rule = {
   summary: 'serial/bigserial: prefer GENERATED … AS IDENTITY',
   check({ stmt }) {
     return typedColumns(stmt)
-      .filter((c) => SERIAL.has(c.type))
+      .filter((c) => SERIAL_TYPES.has(c.type))
       .map((c) => ({
         at: c.at,
         message: `${c.table}.${c.column} is ${c.type}, a column with a separately owned sequence: its permissions, ownership and dumps must be managed apart from the table, and inserts may set any value. ${NO_LOCK_CONCERN}`,

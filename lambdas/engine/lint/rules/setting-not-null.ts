@@ -1,7 +1,7 @@
 import type { Rule } from '../types.ts';
-import { alterOfExistingTable } from '../ast.ts';
+import { addedConstraints, alterOfExistingTable, constraintLabel, notNullConstraintName } from '../ast.ts';
 import { lockPhrase } from '../wording.ts';
-import { nullableKeyColumns } from '../../sql/effects.ts';
+import { notNullProof, nullableKeyColumns } from '../../sql/effects.ts';
 
 export const settingNotNull: Rule = {
   id: 'setting-not-null',
@@ -13,10 +13,10 @@ export const settingNotNull: Rule = {
     const alter = alterOfExistingTable(stmt, schema);
     if (!alter) return [];
     const { table } = alter;
-    const name = (column: string): string => `${table.split('.').pop()}_${column}_not_null`;
+    const name = (column: string): string => notNullConstraintName(table, column);
     const help = (column: string, then: string): string =>
       `On PostgreSQL 18+: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} NOT NULL ${column} NOT VALID (catalog only; new rows are checked), then in the next migration (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT ${name(column)} (SHARE UPDATE EXCLUSIVE: reads and writes continue), which makes ${column} NOT NULL. Before 18, in one migration: ALTER TABLE ${table} ADD CONSTRAINT ${name(column)} CHECK (${column} IS NOT NULL) NOT VALID (catalog only). In the next (or with '-- airlock:no-transaction'): ALTER TABLE ${table} VALIDATE CONSTRAINT … (SHARE UPDATE EXCLUSIVE: reads and writes continue). Then ${then} uses the constraint and skips the scan (PostgreSQL 12+), and the CHECK can be dropped.`;
-    const provenAlready = (column: string): boolean => schema.isNotNull(table, column) === true || schema.hasNotNullCheck(table, column);
+    const provenAlready = (column: string): boolean => notNullProof(schema, table, column) !== undefined;
     const findings = [];
     for (const c of alter.commands) {
       if (c.subtype === 'AT_SetNotNull' && c.name !== undefined && !provenAlready(c.name)) {
@@ -26,18 +26,20 @@ export const settingNotNull: Rule = {
           help: help(c.name, 'SET NOT NULL'),
         });
       }
-      const k = c.subtype === 'AT_AddConstraint' ? c.def?.Constraint : undefined;
+    }
+    for (const { k, column: inline } of addedConstraints(stmt)) {
+      if (inline !== undefined) continue;
       // PostgreSQL 18's table NOT NULL constraint: without NOT VALID it scans just like SET NOT NULL.
-      const column: unknown = k?.contype === 'CONSTR_NOTNULL' && !k.skip_validation ? k.keys?.[0]?.String?.sval : undefined;
+      const column: unknown = k.contype === 'CONSTR_NOTNULL' && !k.skip_validation ? k.keys?.[0]?.String?.sval : undefined;
       if (typeof column === 'string' && !provenAlready(column)) {
         findings.push({
           table,
           at: k.location,
-          message: `ADD CONSTRAINT ${k.conname ? `${k.conname} ` : ''}NOT NULL ${column} ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since it is not NOT VALID and no validated CHECK (${column} IS NOT NULL) is known.`,
+          message: `ADD CONSTRAINT ${constraintLabel(k)}NOT NULL ${column} ${lockPhrase('ACCESS EXCLUSIVE', table)} and scans the whole table to prove no row is NULL, since it is not NOT VALID and no validated CHECK (${column} IS NOT NULL) is known.`,
           help: help(column, 'ADD CONSTRAINT … NOT NULL'),
         });
       }
-      if (k?.contype === 'CONSTR_PRIMARY' && k.indexname) {
+      if (k.contype === 'CONSTR_PRIMARY' && k.indexname) {
         for (const column of nullableKeyColumns(schema, table, k.indexname)) {
           findings.push({
             table,
