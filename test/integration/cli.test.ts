@@ -80,7 +80,6 @@ describe('airlock migrate / status / down', () => {
     const run = await airlock(['migrate', '--database-url', url, '--dir', dir]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/0001_bad\.sql:1:15: relation "nowhere" does not exist/);
-    expect(password.length).toBeGreaterThan(0);
     expect(run.stdout + run.stderr).not.toContain(password);
   });
 

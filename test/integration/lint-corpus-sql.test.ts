@@ -126,7 +126,8 @@ describe('the lint corpus on a real PostgreSQL', () => {
   }
 });
 
-// Facts behind the verdicts where Airlock's linter disagrees with the corpus (manifest `linterGap`).
+// Facts behind two holdout verdicts that a linter could easily get wrong: an inline CHECK on ADD
+// COLUMN scans the table (unsafe/77), and VACUUM (FULL false) rewrites nothing (safe/67).
 describe('PostgreSQL behaviour the corpus verdicts rest on', () => {
   it('checks every existing row when ADD COLUMN carries an inline CHECK (unsafe/77)', async () => {
     await shared.query('BEGIN');
