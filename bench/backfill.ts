@@ -11,7 +11,7 @@
  */
 import { loadavg } from 'node:os';
 import type pg from 'pg';
-import { airlockMigrate, benchServer, connect, fmtMs, machine, migrationDir, printTable, removeDir } from './support.ts';
+import { airlockMigrate, benchServer, connect, fmtMs, machine, median, migrationDir, printTable, removeDir } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 3_000_000);
 const SIZES = [ROWS / 4, ROWS / 2, ROWS].map(Math.round);
@@ -143,10 +143,6 @@ async function limitOffset(c: pg.Client): Promise<Measure & { firstChunkMs: numb
 
 const rate = (rows: number, ms: number): number => rows / (ms / 1000);
 const fmtRate = (r: number): string => `${Math.round(r).toLocaleString('en')} rows/s`;
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const best = (xs: readonly number[]): number => Math.min(...xs);
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 

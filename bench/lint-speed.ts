@@ -1,7 +1,7 @@
 // How long `lintPaths` takes over 1,000 realistic migration files (target: under 2 s).
 // Run: node bench/lint-speed.ts [files]   (no database needed)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -77,7 +77,8 @@ try {
     const used = process.cpuUsage(c);
     warm.push({ wall: performance.now() - t, cpu: (used.user + used.system) / 1000 });
   }
-  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // Imported only now: it loads pg and the embedded server's module, which the cold figures must not.
+  const { machine, median } = await import('./support.ts');
   const errors = result.findings.filter((f) => f.severity === 'error').length;
   const ms = (x: number): string => `${x.toFixed(0)} ms`;
   console.log(`lint speed: ${count} migration files (${(bytes / 1024).toFixed(0)} kB, one migration set), no database`);
@@ -85,7 +86,7 @@ try {
   console.log(`  cold: first lintPaths          ${ms(t2 - t1)}  (${result.findings.length} findings, ${errors} errors)`);
   console.log(`  cold total                     ${ms(t2 - t0)} wall, ${ms((coldCpu.user + coldCpu.system) / 1000)} CPU  (target: under 2000 ms)`);
   console.log(`  warm lintPaths, median of 5    ${ms(median(warm.map((w) => w.wall)))} wall, ${ms(median(warm.map((w) => w.cpu)))} CPU`);
-  console.log(`  machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()[0]!.toFixed(2)} (other work shares these cores)`);
+  console.log(`  machine: ${machine()}, load average ${loadavg()[0]!.toFixed(2)} (other work shares these cores)`);
 } finally {
   if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
   else console.log(dir);
