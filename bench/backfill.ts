@@ -190,7 +190,9 @@ async function main(): Promise<void> {
         [cc.variant, cc.rows.toLocaleString('en'), fmtMs(cc.ms), '(1 run)', fmtRate(rate(cc.rows, cc.ms)), `${(rate(cc.rows, cc.ms) / rate(ROWS, aBest)).toFixed(2)}x`, '', ''],
       ],
     );
-    console.log(`(b) inside the engine (ledger duration_ms, without process start-up): best ${fmtMs(best(b.map((m) => m.engineMs!)))}, median ${fmtMs(median(b.map((m) => m.engineMs!)))}`);
+    const bEngineBest = best(b.map((m) => m.engineMs!));
+    const bEngineMed = median(b.map((m) => m.engineMs!));
+    console.log(`(b) inside the engine (ledger duration_ms, without process start-up): best ${fmtMs(bEngineBest)}, median ${fmtMs(bEngineMed)}; vs (a): ${(aBest / bEngineBest).toFixed(2)}x best, ${(aMed / bEngineMed).toFixed(2)}x median`);
     console.log(`(c) first 100k chunk ${fmtMs(cc.firstChunkMs)}, last full chunk ${fmtMs(cc.lastChunkMs)} (OFFSET re-reads every row before it)${cc.note ? `; ${cc.note}` : ''}`);
 
     console.log('\nAirlock batch directive by size (linear cost = constant rows/s):');
