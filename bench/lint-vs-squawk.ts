@@ -2,9 +2,9 @@
 // (test/fixtures/lint-corpus): how many unsafe migrations each catches, how many safe ones each
 // wrongly flags. Run: node bench/lint-vs-squawk.ts   (no database needed)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { lintPaths } from '../lambdas/engine/lint/index.ts';
 import { scriptFromText } from '../lambdas/engine/migrations/load.ts';
 import { bindPlaceholders, loadParser } from '../lambdas/engine/sql/parse.ts';
 import { corpusPath, readManifest, type CorpusEntry } from '../test/support/lint-corpus.ts';
@@ -41,12 +41,6 @@ interface Tool {
   readonly name: string;
   readonly verdicts: ReadonlyMap<string, Verdict>;
 }
-
-interface LintFinding {
-  readonly rule: string;
-  readonly severity: 'error' | 'warning';
-}
-type LintPaths = (paths: string[], options?: Record<string, unknown>) => Promise<{ findings: LintFinding[] }>;
 
 function squawkBinary(): string {
   const require = createRequire(import.meta.url);
@@ -88,14 +82,7 @@ function airlockUsesTransaction(entry: CorpusEntry): boolean {
   return script !== undefined && !script.autocommit;
 }
 
-async function loadAirlockLinter(): Promise<LintPaths | undefined> {
-  const url = new URL('../lambdas/engine/lint/index.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return undefined;
-  const module = (await import(url.href)) as { lintPaths?: LintPaths };
-  return module.lintPaths;
-}
-
-async function runAirlock(lintPaths: LintPaths, entry: CorpusEntry): Promise<Verdict> {
+async function runAirlock(entry: CorpusEntry): Promise<Verdict> {
   try {
     const { findings } = await lintPaths([corpusPath(entry)]);
     const rules = [...new Set(findings.filter((f) => f.severity === 'error').map((f) => f.rule))];
@@ -136,12 +123,9 @@ async function main(): Promise<void> {
   const binary = squawkBinary();
   const tools: Tool[] = [];
 
-  const lintPaths = await loadAirlockLinter();
-  if (lintPaths) {
-    const verdicts = new Map<string, Verdict>();
-    for (const e of entries) verdicts.set(e.file, await runAirlock(lintPaths, e));
-    tools.push({ name: 'airlock lint', verdicts });
-  }
+  const verdicts = new Map<string, Verdict>();
+  for (const e of entries) verdicts.set(e.file, await runAirlock(e));
+  tools.push({ name: 'airlock lint', verdicts });
   tools.push({ name: `${squawkVersion(binary)} (defaults)`, verdicts: new Map(entries.map((e) => [e.file, runSquawk(binary, e, false)])) });
   tools.push({
     name: `${squawkVersion(binary)} (in-transaction as Airlock runs it)`,
@@ -150,9 +134,6 @@ async function main(): Promise<void> {
 
   console.log(`Lint corpus: ${entries.filter((e) => !e.safe).length} unsafe, ${entries.filter((e) => e.safe).length} safe migrations (test/fixtures/lint-corpus).`);
   console.log(`squawk rules excluded: timeouts (${excludedSquawkRules.timeouts.join(', ')}); style (${excludedSquawkRules.style.join(', ')}).`);
-  if (!lintPaths) {
-    console.log('\nAirlock linter NOT measured: lambdas/engine/lint/index.ts does not exist yet on this branch; squawk only.');
-  }
   // Holdout files were written after the linter landed, so its author could not have tuned it to them.
   const holdout = entries.filter((e) => e.classes.includes('holdout'));
   for (const [title, subset] of [

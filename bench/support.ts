@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -16,11 +16,13 @@ export interface BenchServer {
   readonly embedded: boolean;
   /** Creates (or recreates) a database and returns its URL. */
   freshDatabase(name: string): Promise<string>;
+  /** Drops a database made by {@link freshDatabase}, ending its sessions. */
+  dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** BENCH_DATABASE_URL when set, otherwise an embedded PostgreSQL started with `settings`. */
-export async function benchServer(settings: Record<string, string>): Promise<BenchServer> {
+export async function benchServer(settings: Record<string, string> = {}): Promise<BenchServer> {
   const external = process.env.BENCH_DATABASE_URL;
   let embedded: EmbeddedServer | undefined;
   const url = external ?? (embedded = await startEmbeddedPostgres({ settings })).url;
@@ -36,6 +38,9 @@ export async function benchServer(settings: Record<string, string>): Promise<Ben
       const u = new URL(url);
       u.pathname = `/${name}`;
       return u.toString();
+    },
+    async dropDatabase(name) {
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     },
     async stop() {
       await admin.end().catch(() => {});
@@ -59,6 +64,12 @@ export async function migrationDir(files: Record<string, string>): Promise<strin
 }
 
 export const removeDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
+
+/** The median of `xs` (any order): the middle value, or the mean of the two middle ones. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
 
 /** The value at quantile q (0..1) of an ascending array: nearest rank. */
 export function quantile(sorted: readonly number[], q: number): number {
@@ -143,9 +154,10 @@ export function psqlPath(): string | undefined {
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
+/** CPUs, total memory and Node version of this machine, for a benchmark's header. */
 export function machine(): string {
   const cpu = cpus();
-  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`;
 }
 
 export const fmtMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);

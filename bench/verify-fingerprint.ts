@@ -13,36 +13,22 @@ import { ensureLedger, recordApplied } from '../lambdas/engine/ledger.ts';
 import { loadMigrationSet } from '../lambdas/engine/migrations/load.ts';
 import { loadParser } from '../lambdas/engine/sql/parse.ts';
 import { runVerification } from '../lambdas/engine/verify/verify.ts';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../lambdas/local/embedded-postgres.ts';
 import { urlConnector } from '../lambdas/local/url-connector.ts';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { benchServer, connect, machine, median, migrationDir, removeDir } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const DATABASE = 'airlock_bench_verify';
 
-let server: EmbeddedServer | undefined;
-let baseUrl = process.env.BENCH_DATABASE_URL;
-if (!baseUrl) {
-  server = await startEmbeddedPostgres();
-  baseUrl = server.url;
-}
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-await admin.query('DROP DATABASE IF EXISTS airlock_bench_verify WITH (FORCE)');
-await admin.query('CREATE DATABASE airlock_bench_verify');
-const url = new URL(baseUrl);
-url.pathname = '/airlock_bench_verify';
-const client = new pg.Client({ connectionString: url.toString() });
-await client.connect();
+const server = await benchServer();
+const url = await server.freshDatabase(DATABASE);
+const client = await connect(url);
 
 const upSql = `CREATE TABLE payments (
   id bigint PRIMARY KEY, account_id int NOT NULL, amount numeric(12,2), status text,
   created_at timestamptz NOT NULL DEFAULT now(), note text);
 CREATE INDEX payments_account_idx ON payments (account_id);`;
-const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-'));
-await writeFile(join(dir, '0001_payments.up.sql'), upSql);
+const dir = await migrationDir({ '0001_payments.up.sql': upSql });
 await loadParser();
 const set = await loadMigrationSet(dir);
 
@@ -56,17 +42,22 @@ await client.query(
 await client.query('VACUUM ANALYZE payments');
 await ensureLedger(client);
 await recordApplied(client, { version: '1', name: 'payments', checksum: set.migrations[0]!.up.checksum, durationMs: 1, runId: 'bench' });
-const { rows: sizeRows } = await client.query(`SELECT pg_size_pretty(pg_relation_size('payments')) AS heap, current_setting('server_version') AS v, current_setting('max_parallel_workers_per_gather') AS w`);
-const { rows: cols } = await client.query(`SELECT attname AS name, atttypid::int AS "typeId" FROM pg_attribute WHERE attrelid = 'payments'::regclass AND attnum > 0 ORDER BY attnum`);
+const { rows: sizeRows } = await client.query(
+  `SELECT pg_size_pretty(pg_relation_size('payments')) AS heap, current_setting('server_version') AS v,
+          current_setting('server_version_num')::int AS "versionNum", current_setting('max_parallel_workers_per_gather') AS w`,
+);
+const { rows: cols } = await client.query<{ name: string; typeId: number }>(
+  `SELECT attname AS name, atttypid::int AS "typeId" FROM pg_attribute WHERE attrelid = 'payments'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+);
 
-const connector = urlConnector(url.toString());
-const quoted = (name: string): string => `p."${name.replaceAll('"', '""')}"`;
-const countEveryColumn = cols.map((c: { name: string }) => `count(${quoted(c.name)})`).join(', ');
+const connector = urlConnector(url);
+const countEveryColumn = cols.map((c) => `count(p.${pg.escapeIdentifier(c.name)})`).join(', ');
 // The content hash of fingerprint format 1, kept here to show what format 2 gained.
 const format1 = `hash_record_extended(ROW(p.id, p.account_id, p.amount::text COLLATE "C", p.status COLLATE "C", p.created_at, p.note COLLATE "C"), 0)`;
 // What making timestamps exact would cost: their text instead of PostgreSQL's folding 64-bit hash.
-const exactTimestamps = rowHashExpression(170000, 'p', cols.map((c: { name: string; typeId: number }) => (c.typeId === 1184 ? { ...c, typeId: 25 } : c)))
-  .replace(`hashtextextended(p."created_at" COLLATE "C"`, `hashtextextended(p."created_at"::text COLLATE "C"`);
+const format2 = rowHashExpression(sizeRows[0].versionNum, 'p', cols.map((c) => (c.typeId === 1184 ? { ...c, typeId: 25 } : c)));
+const exactTimestamps = format2.replace(`hashtextextended(p."created_at" COLLATE "C"`, `hashtextextended(p."created_at"::text COLLATE "C"`);
+if (exactTimestamps === format2) throw new Error(`rowHashExpression no longer hashes created_at as expected: ${format2}`);
 const variants: Record<string, () => Promise<unknown>> = {
   // Forced to a sequential scan: the primary key would otherwise answer count(*) with an index-only scan.
   'seq scan: count(*)': () => client.query(`BEGIN; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SELECT count(*) FROM payments; COMMIT`),
@@ -90,25 +81,29 @@ for (let round = 0; round < ROUNDS; round++) {
     timings.get(name)!.push(performance.now() - started);
   }
 }
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const m = new Map([...timings].map(([k, v]) => [k, median(v)]));
 const seq = m.get('seq scan: count(*)')!;
 const readAll = m.get('seq scan reading every column (count of each)')!;
 const oneColumn = m.get('seq scan hashing one column only (note)')!;
 const asText = m.get('seq scan printing every row as text (what COPY does)')!;
 const content = m.get('fingerprint --content')!;
+const format1Ms = m.get('content hash of format 1 (hash_record_extended of a ROW)')!;
+const format1On13Ms = m.get('content hash of format 1 on PostgreSQL 13 (the row as text)')!;
+const exactMs = m.get('format 2 with timestamps hashed as text (exact)')!;
 const combined = m.get('built-in checks')! + content;
 
-process.stdout.write(`\nPostgreSQL ${sizeRows[0].v}, ${ROWS.toLocaleString('en')} rows, heap ${sizeRows[0].heap}, max_parallel_workers_per_gather ${sizeRows[0].w}; median of ${ROUNDS} interleaved rounds\n\n`);
+process.stdout.write(`\nPostgreSQL ${sizeRows[0].v}${server.embedded ? ' (embedded)' : ''}, ${ROWS.toLocaleString('en')} rows, heap ${sizeRows[0].heap}, max_parallel_workers_per_gather ${sizeRows[0].w}; median of ${ROUNDS} interleaved rounds; ${machine()}\n\n`);
 process.stdout.write('| variant | median ms | × seq scan count(*) |\n|---|---:|---:|\n');
 for (const [name, ms] of m) process.stdout.write(`| ${name} | ${ms.toFixed(1)} | ${(ms / seq).toFixed(2)} |\n`);
 process.stdout.write(`\nbuilt-in checks + fingerprint --content: ${combined.toFixed(1)} ms = ${(combined / seq).toFixed(2)} × seq scan count(*), ` +
   `${(combined / readAll).toFixed(2)} × a seq scan reading every column, ${(combined / asText).toFixed(2)} × a seq scan printing every row\n`);
 process.stdout.write(`hashing the one text column alone costs ${(oneColumn / seq).toFixed(2)} × seq scan count(*); ` +
-  `fingerprint --content is ${(content / m.get('content hash of format 1 (hash_record_extended of a ROW)')!).toFixed(2)} × the format-1 hash\n`);
+  `fingerprint --content is ${(content / format1Ms).toFixed(2)} × the format-1 hash\n`);
+process.stdout.write(`format 2 (fingerprint --content) / format 1 on PostgreSQL 13 (the row as text): ${(content / format1On13Ms).toFixed(2)} ×; ` +
+  `format 1 / format 2: ${(format1Ms / content).toFixed(2)} ×; format 1 on PostgreSQL 13 / format 2: ${(format1On13Ms / content).toFixed(2)} ×; ` +
+  `timestamps hashed as text / format 2: ${(exactMs / content).toFixed(2)} ×\n`);
 
 await client.end();
-await admin.query('DROP DATABASE IF EXISTS airlock_bench_verify WITH (FORCE)');
-await admin.end();
-await rm(dir, { recursive: true, force: true });
-await server?.stop();
+await server.dropDatabase(DATABASE);
+await server.stop();
+await removeDir(dir);

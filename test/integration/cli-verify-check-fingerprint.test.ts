@@ -1,20 +1,18 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../bin/commands/check.ts';
 import { fingerprintCommand } from '../../bin/commands/fingerprint.ts';
 import { verifyCommand } from '../../bin/commands/verify.ts';
 import { InputError } from '../../lambdas/errors.ts';
-import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
 import { loadMigrationSet } from '../../lambdas/engine/migrations/load.ts';
+import { airlock } from '../support/cli.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { applyBySql } from '../support/engine.ts';
 import { migrationDir } from '../support/migration-dir.ts';
 
 const db = useTestDatabase();
-const run = promisify(execFile);
 
 function sink(): { out: Writable; text: () => string } {
   let text = '';
@@ -22,16 +20,8 @@ function sink(): { out: Writable; text: () => string } {
   return { out, text: () => text };
 }
 
-/** Runs the real CLI; resolves with its exit code and output. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/airlock.ts', ...args], { env: { ...process.env, DATABASE_URL: db.url } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs the real CLI on this file's database (DATABASE_URL). */
+const cli = (args: string[]) => airlock(args, { DATABASE_URL: db.url });
 
 let dir: string;
 beforeAll(async () => {
@@ -40,9 +30,7 @@ beforeAll(async () => {
     '0001_notes.verify.sql': '-- check: notes exist\n-- expect: rows\nSELECT id FROM notes;\n-- check: at most three notes\nSELECT count(*) <= 3 FROM notes;',
   });
   const set = await loadMigrationSet(dir);
-  await ensureLedger(db.client);
-  await db.sql(set.migrations[0]!.up.sql);
-  await recordApplied(db.client, { version: '1', name: 'notes', checksum: set.migrations[0]!.up.checksum, durationMs: 1, runId: 'run-1' });
+  await applyBySql(db.client, set, ['1'], 'run-1');
   await db.sql(`INSERT INTO notes VALUES (1, 'a'), (2, 'b')`);
 });
 
@@ -88,8 +76,10 @@ describe('airlock check', () => {
     await writeFile(file, JSON.stringify({ connections: { warnRatio: 0, failRatio: 0 }, offPeak: { sampleMs: '100ms' } }));
     const { code, stdout } = await cli(['check', '--dir', dir, '--thresholds', file, '--format', 'json']);
     expect(code).toBe(1);
-    const report = JSON.parse(stdout);
-    expect(report.results.find((r: { id: string }) => r.id === 'connections')).toMatchObject({ status: 'fail', remedy: expect.any(String) });
+    const report = JSON.parse(stdout) as { results: Array<{ id: string; status: string; remedy: string }> };
+    expect(report.results.find((r) => r.id === 'connections')).toMatchObject({ status: 'fail', remedy: expect.stringContaining('pooler') });
+    // Every check that did not pass says what to do; a passing one says nothing.
+    for (const r of report.results) expect(r.remedy === '', `${r.id} (${r.status}): remedy ${JSON.stringify(r.remedy)}`).toBe(r.status === 'pass');
   });
 
   it('rejects a thresholds file with an unknown field, naming it', async () => {

@@ -1,35 +1,12 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { airlock } from '../support/cli.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { migrationDir } from '../support/migration-dir.ts';
 
 const db = useTestDatabase();
 beforeEach(() => db.reset());
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/airlock.ts …` as a user would, with the same Node that runs the tests. */
-function airlock(args: string[], env: Record<string, string> = {}, onStart?: (kill: () => void) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin/airlock.ts'), ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    onStart?.(() => child.kill('SIGKILL'));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 /**
  * db.url with a password in it, so that the CLI has one to leak: the server's own (the embedded
@@ -80,7 +57,6 @@ describe('airlock migrate / status / down', () => {
     const run = await airlock(['migrate', '--database-url', url, '--dir', dir]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/0001_bad\.sql:1:15: relation "nowhere" does not exist/);
-    expect(password.length).toBeGreaterThan(0);
     expect(run.stdout + run.stderr).not.toContain(password);
   });
 

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { readApplied } from '../../lambdas/engine/ledger.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { applyDir, downDir } from '../support/engine.ts';
 import { migrationDir } from '../support/migration-dir.ts';
@@ -15,8 +16,9 @@ const SET = {
   '3_idx.down.sql': 'DROP INDEX CONCURRENTLY users_email;',
 };
 
+/** Applied versions, in version order. */
 async function applied(): Promise<string[]> {
-  return (await db.sql('SELECT version FROM airlock.migrations ORDER BY version')).rows.map((r) => r.version);
+  return (await readApplied(db.client)).map((m) => m.version);
 }
 
 describe('down', () => {

@@ -2,13 +2,14 @@ import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
+import { recordApplied } from '../../lambdas/engine/ledger.ts';
 import { loadMigrationSet, type MigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { runPreflight, type PreflightOptions } from '../../lambdas/engine/preflight/preflight.ts';
 import { preflightChecks } from '../../lambdas/engine/preflight/registry.ts';
 import { dataDirectoryFreeStorage } from '../../lambdas/local/data-directory-storage.ts';
 import { urlConnector } from '../../lambdas/local/url-connector.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { applyBySql } from '../support/engine.ts';
 import { migrationDir } from '../support/migration-dir.ts';
 
 const db = useTestDatabase();
@@ -23,9 +24,7 @@ let set: MigrationSet;
 
 beforeAll(async () => {
   set = await loadMigrationSet(await migrationDir(files));
-  await ensureLedger(db.client);
-  await db.sql(set.migrations[0]!.up.sql);
-  await recordApplied(db.client, { version: '1', name: 'items', checksum: set.migrations[0]!.up.checksum, durationMs: 1, runId: 'r1' });
+  await applyBySql(db.client, set, ['1'], 'r1');
   await db.sql(`INSERT INTO items SELECT g, 'sku-' || g, g FROM generate_series(1, 20000) g; ANALYZE items`);
 });
 

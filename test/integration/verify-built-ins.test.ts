@@ -1,22 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../lambdas/errors.ts';
-import { ensureLedger, recordApplied } from '../../lambdas/engine/ledger.ts';
 import { loadMigrationSet, type MigrationSet } from '../../lambdas/engine/migrations/load.ts';
 import { runVerification } from '../../lambdas/engine/verify/verify.ts';
 import { urlConnector } from '../../lambdas/local/url-connector.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { applyBySql } from '../support/engine.ts';
 import { migrationDir } from '../support/migration-dir.ts';
 
 const db = useTestDatabase();
-
-/** Stands in for the apply engine: runs each up script's statements and records it in the ledger. */
-async function applyBySql(set: MigrationSet, versions: string[], runId: string): Promise<void> {
-  await ensureLedger(db.client);
-  for (const m of set.migrations.filter((x) => versions.includes(x.version))) {
-    for (const s of m.up.statements) await db.sql(s.executable);
-    await recordApplied(db.client, { version: m.version, name: m.name, checksum: m.up.checksum, durationMs: 1, runId });
-  }
-}
 
 const files = {
   '0001_orders.up.sql': 'CREATE TABLE orders (id int PRIMARY KEY, customer int, total numeric, at timestamptz);\nCREATE INDEX orders_customer_idx ON orders (customer);',
@@ -42,8 +33,8 @@ describe('built-in checks', () => {
   beforeEach(async () => {
     await db.reset();
     set = await loadMigrationSet(await migrationDir(files));
-    await applyBySql(set, ['1'], 'run-a');
-    await applyBySql(set, ['2'], 'run-b');
+    await applyBySql(db.client, set, ['1'], 'run-a');
+    await applyBySql(db.client, set, ['2'], 'run-b');
     await db.sql(`INSERT INTO orders SELECT g, g % 7, g, now() FROM generate_series(1, 50) g`);
   });
 

@@ -9,6 +9,25 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** Runs `fn` on a connection of its own to the shared server's own database, then closes it. */
+export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: inject('databaseUrl') });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A new connection to `database` on the shared server, for the caller to close. */
+export async function connectTo(database: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: withDatabase(inject('databaseUrl'), database) });
+  c.on('error', () => {}); // a database dropped WITH (FORCE) ends its sessions
+  await c.connect();
+  return c;
+}
+
 export interface TestDatabase {
   /** URL of this file's own, freshly created database. */
   url: string;
@@ -28,9 +47,8 @@ export interface TestDatabase {
  * created before the first test and dropped after the last.
  */
 export function useTestDatabase(): TestDatabase {
-  const adminUrl = inject('databaseUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const url = withDatabase(adminUrl, name);
+  const url = withDatabase(inject('databaseUrl'), name);
   const opened: pg.Client[] = [];
   const db: TestDatabase = {
     url,
@@ -38,9 +56,7 @@ export function useTestDatabase(): TestDatabase {
     client: undefined as unknown as pg.Client,
     sql: (text, values) => db.client.query(text, values),
     async connect() {
-      const c = new pg.Client({ connectionString: url });
-      c.on('error', () => {});
-      await c.connect();
+      const c = await connectTo(name);
       opened.push(c);
       return c;
     },
@@ -53,15 +69,6 @@ export function useTestDatabase(): TestDatabase {
       db.client = await db.connect();
     },
   };
-  async function admin(fn: (c: pg.Client) => Promise<void>): Promise<void> {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      await fn(c);
-    } finally {
-      await c.end();
-    }
-  }
   async function closeAll(): Promise<void> {
     await Promise.all(opened.splice(0).map((c) => c.end().catch(() => {})));
   }

@@ -17,12 +17,6 @@ export interface CorpusEntry {
   /** SQLSTATE the file fails with on a real PostgreSQL, when failing is the very point of it. */
   readonly pgError?: string;
   readonly note?: string;
-  /**
-   * Why Airlock's linter currently gets this file wrong. The corpus test then expects its
-   * verdict check to fail, so the suite stays green while the gap is known, and turns red the
-   * day the linter is fixed, prompting the removal of this field.
-   */
-  readonly linterGap?: string;
 }
 
 export function readManifest(): CorpusEntry[] {

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lintCommand } from '../../bin/commands/lint.ts';
 import { rules } from '../../lambdas/engine/lint/rules/index.ts';
 import { loadParser } from '../../lambdas/engine/sql/parse.ts';
+import { airlock } from '../support/cli.ts';
 import { migrationDir } from '../support/migration-dir.ts';
 
 beforeAll(() => loadParser());
@@ -60,10 +60,10 @@ describe('airlock lint output', () => {
   it('is the airlock lint verb of the CLI, with the same exit codes', async () => {
     const bad = await migrationDir(unsafe);
     const good = await migrationDir(styleOnly);
-    const cli = (dir: string) => spawnSync(process.execPath, ['bin/airlock.ts', 'lint', '--format', 'json', dir], { encoding: 'utf8' });
-    const failing = cli(bad);
-    expect(failing.status).toBe(1);
+    const cli = (dir: string) => airlock(['lint', '--format', 'json', dir]);
+    const failing = await cli(bad);
+    expect(failing.code).toBe(1);
     expect(JSON.parse(failing.stdout).findings).toHaveLength(2);
-    expect(cli(good).status).toBe(0);
+    expect((await cli(good)).code).toBe(0);
   });
 });
