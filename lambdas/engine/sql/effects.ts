@@ -362,7 +362,7 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
         const def = c.def?.ColumnDef ?? {};
         const to = typeNameOf(def.typeName);
         const from = ctx.columnType?.(table, c.name);
-        if (from && isBinaryCoercible(from, to) && usingIsPlain(def.raw_default, c.name, to)) add(AE, 'catalog', `ALTER COLUMN ${c.name} TYPE ${to} from ${from} is binary-coercible: catalog only`);
+        if (columnTypeChange(from, to, c.name, def.raw_default) === 'binary-coercible') add(AE, 'catalog', `ALTER COLUMN ${c.name} TYPE ${to} from ${from} is binary-coercible: catalog only`);
         else add(AE, 'rewrite', `ALTER COLUMN ${c.name} TYPE ${to}${from ? ` from ${from}` : ' (old type unknown)'} rewrites the table and its indexes`);
         break;
       }
@@ -477,8 +477,9 @@ function alterTableParts(n: any, ctx: SchemaContext): EffectPart[] {
 
 /** SET NOT NULL and ADD CONSTRAINT … NOT NULL (PG18+) prove the column holds no NULL: a scan unless something proves it already. */
 function setNotNullWork(ctx: SchemaContext, table: string, column: string, what: string): [Work, string] {
-  if (ctx.isNotNull?.(table, column) === true) return ['catalog', `${what}, which is NOT NULL already: no scan`];
-  if (ctx.hasNotNullCheck?.(table, column)) return ['catalog', `${what} uses the validated CHECK (${column} IS NOT NULL): no scan`];
+  const proof = notNullProof(ctx, table, column);
+  if (proof === 'not-null') return ['catalog', `${what}, which is NOT NULL already: no scan`];
+  if (proof === 'check') return ['catalog', `${what} uses the validated CHECK (${column} IS NOT NULL): no scan`];
   return ['scan', `${what} scans the whole table under ACCESS EXCLUSIVE`];
 }
 
